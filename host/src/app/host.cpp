@@ -1,0 +1,75 @@
+#include "app/host.hpp"
+
+#include <filesystem>
+
+#include "app/health.hpp"
+#include "http/http_error.hpp"
+#include "app/version.hpp"
+#include "logging/logging.hpp"
+
+namespace devkit::app {
+
+Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
+    : config_(std::move(config)), registry_(unload), router_(std::make_shared<http::Router>()) {
+  registry_.loadAll(config_, kVersion);
+  registerRoutes();
+}
+
+Host::~Host() { stop(); }
+
+void Host::registerRoutes() {
+  router_->add("GET", "/healthz", [this](http::RequestContext& ctx) {
+    const nlohmann::json doc = health();
+    http::sendJson(ctx.response, doc["status"] == "stopping" ? 503 : 200, doc);
+  });
+}
+
+void Host::start() {
+  http::ServerOptions options;
+  options.host = config_.server.host;
+  options.port = config_.server.port;
+  options.maxThreads = config_.server.maxThreads;
+  options.maxStreams = config_.server.maxStreams;
+  options.keepAliveTimeoutS = config_.server.keepAliveTimeoutS;
+  options.requestTimeoutS = config_.server.requestTimeoutS;
+  options.limits.maxBodyBytes = config_.server.maxBodyBytes;
+  options.limits.sendTimeoutS = config_.server.sendTimeoutS;
+  options.limits.heartbeatS = config_.server.sseHeartbeatS;
+  options.webroot = config_.server.webroot;
+  options.serverName = std::string("devkit/") + kVersion;
+  if (!std::filesystem::is_regular_file(std::filesystem::path(options.webroot) / "index.html")) {
+    logging::get("http")->warn("no index.html in {}: the web UI is not built; the API still works",
+                               options.webroot);
+  }
+  server_ = std::make_unique<http::HttpServer>(options, router_);
+  server_->start();
+  startedAt_ = std::chrono::steady_clock::now();
+}
+
+int Host::port() const { return server_ ? server_->port() : 0; }
+
+bool Host::stop() {
+  if (stopped_) {
+    return true;
+  }
+  stopped_ = true;
+  bool clean = true;
+  if (server_) {
+    clean = server_->stop(std::chrono::seconds(config_.server.shutdownTimeoutS));
+  }
+  if (clean) {
+    registry_.shutdown();
+  }
+  return clean;
+}
+
+nlohmann::json Host::health() const {
+  const bool stopping = server_ && server_->shutdownSignal().triggered();
+  const auto uptime = server_ ? std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::steady_clock::now() - startedAt_)
+                                    .count()
+                              : 0;
+  return buildHealth(registry_, kVersion, uptime, stopping);
+}
+
+}  // namespace devkit::app

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "config/host_config.hpp"
+#include "http/http_server.hpp"
+#include "http/router.hpp"
+#include "plugins/plugin_registry.hpp"
+
+namespace devkit::app {
+
+/// The assembled host: validated configuration, loaded plugins, routes and the HTTP server. Used by
+/// HostApp (the devkit executable) and, in-process, by the integration tests.
+/// THREADING: construct, start and stop on one thread; the server runs on its pool.
+class Host {
+ public:
+  /// Loads every enabled plugin and registers the routes. Throws config::ConfigError or
+  /// plugins::PluginError (both mean: exit 78).
+  explicit Host(config::HostConfig config,
+                plugins::UnloadPolicy unload = plugins::UnloadPolicy::kNever);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  /// Add routes before start() (the tests add a streaming route this way).
+  http::Router& router() { return *router_; }
+
+  void start();
+  int port() const;
+  /// Graceful stop within [server] shutdown_timeout_s; then the plugins are destroyed. Returns
+  /// false if workers were still busy at the deadline (plugins are then left alone).
+  bool stop();
+
+  /// The /healthz document.
+  nlohmann::json health() const;
+
+  const config::HostConfig& config() const { return config_; }
+  plugins::PluginRegistry& plugins() { return registry_; }
+
+ private:
+  void registerRoutes();
+
+  config::HostConfig config_;
+  plugins::PluginRegistry registry_;
+  std::shared_ptr<http::Router> router_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::chrono::steady_clock::time_point startedAt_;
+  bool stopped_ = false;
+};
+
+}  // namespace devkit::app

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Poco/Util/ServerApplication.h>
+
+#include "app/host.hpp"
+
+namespace devkit::app {
+
+/// Exit code for configuration and plugin-loading failures (sysexits.h EX_CONFIG).
+inline constexpr int kExitConfig = 78;
+
+/// Thrown out of HostApp::initialize after the one-line reason has been logged; main() turns it
+/// into exit code 78.
+class StartupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The devkit executable: Poco's ServerApplication (options, signals, --daemon) around Host.
+/// Command line: --config FILE (-c), --check-config, --version, --help.
+class HostApp final : public Poco::Util::ServerApplication {
+ public:
+  HostApp();
+
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override;
+  void handleOption(const std::string& name, const std::string& value) override;
+  void initialize(Poco::Util::Application& self) override;
+  void uninitialize() override;
+  int main(const std::vector<std::string>& args) override;
+
+ private:
+  std::string findConfigFile() const;
+  std::string homeDir() const;
+
+  std::string configFile_;
+  bool helpRequested_ = false;
+  bool versionRequested_ = false;
+  bool checkOnly_ = false;
+  std::unique_ptr<Host> host_;
+};
+
+}  // namespace devkit::app

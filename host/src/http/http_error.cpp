@@ -1,0 +1,23 @@
+#include "http/http_error.hpp"
+
+namespace devkit::http {
+
+void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohmann::json& body) {
+  if (response.sent()) {
+    return;
+  }
+  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response.setContentType("application/json; charset=utf-8");
+  response.set("Cache-Control", "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.setContentLength(static_cast<std::streamsize>(text.size()));
+  response.send() << text;
+}
+
+void sendError(Poco::Net::HTTPServerResponse& response, int status, const std::string& code,
+               const std::string& message) {
+  sendJson(response, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+}  // namespace devkit::http
