@@ -18,12 +18,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   devkit::logging::setup("info", devkit::logging::Format::kText);
-  devkit::logging::routePocoLogging();
   try {
     devkit::app::HostApp app;
     return app.run(argc, argv);
-  } catch (const devkit::app::StartupError&) {
-    return devkit::app::kExitConfig;  // the reason is already logged, on one line
   } catch (const Poco::Exception& e) {
     devkit::logging::get("devkit")->error("{}", e.displayText());
     return Poco::Util::Application::EXIT_SOFTWARE;

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "app/health.hpp"
-#include "http/http_error.hpp"
 #include "app/version.hpp"
+#include "http/http_error.hpp"
 #include "logging/logging.hpp"
 
 namespace devkit::app {

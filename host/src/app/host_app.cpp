@@ -8,8 +8,8 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
-#include "app/version.hpp"
 #include <spdlog/spdlog.h>
+#include "app/version.hpp"
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
 #include "logging/logging.hpp"
@@ -19,23 +19,30 @@ namespace devkit::app {
 
 namespace fs = std::filesystem;
 
-HostApp::HostApp() { setUnixOptions(true); }
+HostApp::HostApp() {
+  setUnixOptions(true);
+  // Application's constructor points every Poco logger at a ConsoleChannel; send them to spdlog.
+  logging::routePocoLogging();
+}
 
 void HostApp::defineOptions(Poco::Util::OptionSet& options) {
   ServerApplication::defineOptions(options);
-  options.addOption(Poco::Util::Option("config", "c", "the INI file (default: $DEVKIT_CONFIG, "
-                                                      "./etc/devkit.ini, <home>/etc/devkit.ini)")
+  options.addOption(Poco::Util::Option("config", "c",
+                                       "the INI file (default: $DEVKIT_CONFIG, "
+                                       "./etc/devkit.ini, <home>/etc/devkit.ini)")
                         .required(false)
                         .repeatable(false)
                         .argument("FILE"));
-  options.addOption(Poco::Util::Option("check-config", "",
-                                       "validate the configuration and plugins, then exit")
+  options.addOption(
+      Poco::Util::Option("check-config", "", "validate the configuration and plugins, then exit")
+          .required(false)
+          .repeatable(false));
+  options.addOption(Poco::Util::Option("version", "", "print the version and exit")
                         .required(false)
                         .repeatable(false));
-  options.addOption(
-      Poco::Util::Option("version", "", "print the version and exit").required(false).repeatable(false));
-  options.addOption(
-      Poco::Util::Option("help", "h", "print this help and exit").required(false).repeatable(false));
+  options.addOption(Poco::Util::Option("help", "h", "print this help and exit")
+                        .required(false)
+                        .repeatable(false));
 }
 
 void HostApp::handleOption(const std::string& name, const std::string& value) {
@@ -67,7 +74,8 @@ std::string HostApp::findConfigFile() const {
   if (const char* env = std::getenv("DEVKIT_CONFIG"); env != nullptr && *env != '\0') {
     return env;
   }
-  for (const fs::path& candidate : {fs::path("etc/devkit.ini"), fs::path(homeDir()) / "etc/devkit.ini"}) {
+  for (const fs::path& candidate :
+       {fs::path("etc/devkit.ini"), fs::path(homeDir()) / "etc/devkit.ini"}) {
     if (fs::is_regular_file(candidate)) {
       return candidate.string();
     }
@@ -93,15 +101,25 @@ void HostApp::initialize(Poco::Util::Application& self) {
     for (const std::string& secret : cfg.secrets) {
       logging::addSecret(secret);
     }
-    log->info("devkit {} starting: config {}, data {}, plugins {}", kVersion, cfg.file, cfg.dataDir,
-              cfg.pluginDir);
     host_ = std::make_unique<Host>(std::move(cfg));
+    // A failed start prints only its one error line; a good one says what it is running with.
+    std::string loaded;
+    for (const auto& record : host_->plugins().plugins()) {
+      if (record.state == plugins::PluginState::kLoaded) {
+        loaded += (loaded.empty() ? "" : ", ") + record.id + " " + record.library->version;
+      }
+    }
+    log->info("devkit {}: config {}, data {}, plugins: {}", kVersion, host_->config().file,
+              host_->config().dataDir, loaded.empty() ? "none" : loaded);
   } catch (const config::ConfigError& e) {
-    log->error("{}", e.what());
-    throw StartupError(e.what());
+    startupError_ = e.what();
   } catch (const plugins::PluginError& e) {
-    log->error("{}", e.what());
-    throw StartupError(e.what());
+    startupError_ = e.what();
+  }
+  if (!startupError_.empty()) {
+    // Exactly one line, then main() returns 78. Throwing instead would make Poco's
+    // Application::run log the same text a second time.
+    log->error("{}", startupError_);
   }
 }
 
@@ -110,7 +128,7 @@ void HostApp::uninitialize() {
     // Workers are stuck past the deadline: leave now rather than destroy what they use.
     logging::get("devkit")->error("forced exit after the shutdown deadline");
     spdlog::shutdown();
-    std::_Exit(EXIT_OK);
+    std::_Exit(EXIT_SOFTWARE);  // not a clean stop: say so to the supervisor
   }
   host_.reset();
   ServerApplication::uninitialize();
@@ -131,6 +149,9 @@ int HostApp::main(const std::vector<std::string>& /*args*/) {
               << plugins::abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) << ")\n";
     return EXIT_OK;
   }
+  if (!startupError_.empty()) {
+    return kExitConfig;
+  }
   const auto log = logging::get("devkit");
   if (checkOnly_) {
     log->info("configuration and plugins OK");
@@ -138,6 +159,10 @@ int HostApp::main(const std::vector<std::string>& /*args*/) {
   }
   try {
     host_->start();
+  } catch (const Poco::Exception& e) {
+    log->error("cannot listen on {}:{}: {}", host_->config().server.host,
+               host_->config().server.port, e.displayText());
+    return EXIT_UNAVAILABLE;
   } catch (const std::exception& e) {
     log->error("cannot listen on {}:{}: {}", host_->config().server.host,
                host_->config().server.port, e.what());

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,13 +12,6 @@ namespace devkit::app {
 
 /// Exit code for configuration and plugin-loading failures (sysexits.h EX_CONFIG).
 inline constexpr int kExitConfig = 78;
-
-/// Thrown out of HostApp::initialize after the one-line reason has been logged; main() turns it
-/// into exit code 78.
-class StartupError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// The devkit executable: Poco's ServerApplication (options, signals, --daemon) around Host.
 /// Command line: --config FILE (-c), --check-config, --version, --help.
@@ -39,6 +31,7 @@ class HostApp final : public Poco::Util::ServerApplication {
   std::string homeDir() const;
 
   std::string configFile_;
+  std::string startupError_;  // set by initialize(); main() then exits 78
   bool helpRequested_ = false;
   bool versionRequested_ = false;
   bool checkOnly_ = false;

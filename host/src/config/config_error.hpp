@@ -5,9 +5,9 @@
 
 namespace devkit::config {
 
-/// A configuration problem found at startup. what() is one line that names where the value came from
-/// (the INI file or the environment variable), the section and key, and the reason; the host prints it
-/// and exits with 78 (EX_CONFIG).
+/// A configuration problem found at startup. what() is one line that names where the value came
+/// from (the INI file or the environment variable), the section and key, and the reason; the host
+/// prints it and exits with 78 (EX_CONFIG).
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(const std::string& origin, const std::string& section, const std::string& key,

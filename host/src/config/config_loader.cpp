@@ -81,8 +81,8 @@ bool validPluginId(const std::string& id) {
     return false;
   }
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-           c == '-' || c == '.';
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
   });
 }
 
@@ -152,9 +152,9 @@ HostConfig loadConfig(const LoadOptions& options) {
   for (const auto& [section, schema] : schemas.items()) {
     static const RawSection kEmpty;
     const auto it = raw.sections.find(section);
-    ValidatedSection v = validateSection(section, schema,
-                                         it == raw.sections.end() ? kEmpty : it->second,
-                                         options.file, config.expand);
+    ValidatedSection v =
+        validateSection(section, schema, it == raw.sections.end() ? kEmpty : it->second,
+                        options.file, config.expand);
     // Defaults become visible to ${section.key} references in later sections and plugin schemas.
     for (const auto& [key, value] : v.values.items()) {
       if (!values->hasProperty(section + "." + key)) {
@@ -188,6 +188,14 @@ HostConfig loadConfig(const LoadOptions& options) {
   config.logging.format = config.sections["logging"]["format"];
   config.dataDir = absolutePath(config.sections["data"]["dir"]);
   config.pluginDir = absolutePath(config.sections["plugins"]["dir"]);
+  // Later references (plugin schema defaults such as ${data.dir}/devkit.sqlite) see absolute paths,
+  // so a plugin never depends on the host's working directory.
+  values->setString("data.dir", config.dataDir);
+  values->setString("plugins.dir", config.pluginDir);
+  values->setString("server.webroot", config.server.webroot);
+  config.sections["data"]["dir"] = config.dataDir;
+  config.sections["plugins"]["dir"] = config.pluginDir;
+  config.sections["server"]["webroot"] = config.server.webroot;
 
   for (const std::string& id : pluginIds) {
     const std::string section = std::string(kPluginPrefix) + id;

@@ -76,9 +76,14 @@ void applyEnvironment(const std::vector<std::string>& environment,
                !parts[2].empty()) {
       const std::string wanted = upper(parts[1]);
       for (const std::string& id : pluginIds) {
-        if (envIdFor(id) == wanted) {
-          section = "plugin." + id;
+        if (envIdFor(id) != wanted) continue;
+        if (!section.empty()) {
+          // e.g. [plugin.a-b] and [plugin.a.b] both read DEVKIT__PLUGIN__A_B__*: refuse to guess.
+          throw ConfigError(origin, "", "",
+                            "ambiguous: both [" + section + "] and [plugin." + id +
+                                "] match; rename one of the plugin sections");
         }
+        section = "plugin." + id;
       }
       if (section.empty()) {
         throw ConfigError(origin, "", "",

@@ -37,8 +37,8 @@ struct PluginSettings {
   std::string section;  // "plugin.<id>"
   bool enabled = false;
   bool required = true;
-  std::string path;     // absolute or relative to the plugin dir
-  RawSection values;    // the plugin's own keys, validated when the plugin's schema is known
+  std::string path;   // absolute or relative to the plugin dir
+  RawSection values;  // the plugin's own keys, validated when the plugin's schema is known
 };
 
 /// The whole validated configuration. Immutable after startup (Poco's config is not thread-safe to
@@ -52,7 +52,7 @@ struct HostConfig {
   std::string pluginDir;
   std::vector<PluginSettings> plugins;
   nlohmann::json sections = nlohmann::json::object();  // every host section, typed
-  std::vector<std::string> secrets;                      // to redact from logs
+  std::vector<std::string> secrets;                    // to redact from logs
   Expander expand;  // resolves ${...} like the file does (for plugin schema defaults)
 };
 

@@ -12,8 +12,8 @@ struct RawValue {
   bool fromEnvironment = false;
 };
 
-/// Keys of one INI section (lower-case) to their raw values; the environment layer already merged in
-/// (it wins over the file).
+/// Keys of one INI section (lower-case) to their raw values; the environment layer already merged
+/// in (it wins over the file).
 using RawSection = std::map<std::string, RawValue>;
 
 /// Every section (lower-case name, e.g. "server", "plugin.agent-claude") of the file and the

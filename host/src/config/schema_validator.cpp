@@ -23,7 +23,8 @@ size_t editDistance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -187,8 +188,7 @@ std::string checkSchema(const json& schema) {
 
 ValidatedSection validateSection(const std::string& section, const json& schema,
                                  const RawSection& values, const std::string& fileOrigin,
-                                 const Expander& expand,
-                                 const std::set<std::string>& ignoredKeys) {
+                                 const Expander& expand, const std::set<std::string>& ignoredKeys) {
   ValidatedSection result;
   const json properties =
       schema.is_object() && schema.contains("properties") ? schema["properties"] : json::object();
@@ -212,16 +212,16 @@ ValidatedSection validateSection(const std::string& section, const json& schema,
     const json& property = properties[key];
     const bool secret = property.value("secret", false);
     if (secret && !raw.fromEnvironment) {
-      throw ConfigError(raw.origin, section, key,
-                        "is a secret and may only come from the environment (" +
-                            envNameFor(section, key) + ")");
+      throw ConfigError(
+          raw.origin, section, key,
+          "is a secret and may only come from the environment (" + envNameFor(section, key) + ")");
     }
     // Secrets are taken literally: a token may legitimately contain "${".
     const std::string text = secret ? raw.text : expand(raw.text);
     if (!secret && text.find("${") != std::string::npos) {
-      throw ConfigError(raw.origin, section, key,
-                        "has an unresolved reference in '" + raw.text +
-                            "' (is the environment variable set?)");
+      throw ConfigError(
+          raw.origin, section, key,
+          "has an unresolved reference in '" + raw.text + "' (is the environment variable set?)");
     }
     json typed;
     std::string reason = convert(text, property, typed);
@@ -245,6 +245,11 @@ ValidatedSection validateSection(const std::string& section, const json& schema,
     json value = property["default"];
     if (value.is_string()) {
       value = expand(value.get<std::string>());
+      if (value.get_ref<const std::string&>().find("${") != std::string::npos) {
+        throw ConfigError(fileOrigin, section, name,
+                          "the schema's default '" + property["default"].get<std::string>() +
+                              "' has an unresolved reference; set the key explicitly");
+      }
     }
     result.values[name] = std::move(value);
   }

@@ -11,20 +11,22 @@
 
 namespace devkit::config {
 
-/// Expands ${name} references in a value (Poco's syntax); what is left unexpanded stays as "${...}".
+/// Expands ${name} references in a value (Poco's syntax); what is left unexpanded stays as
+/// "${...}".
 using Expander = std::function<std::string(const std::string&)>;
 
 /// What validating one section produced.
 struct ValidatedSection {
   nlohmann::json values = nlohmann::json::object();  // typed, defaults filled in
-  std::vector<std::string> secrets;                   // values of keys marked "secret": true
+  std::vector<std::string> secrets;                  // values of keys marked "secret": true
 };
 
-/// Validates one INI section against a JSON Schema and converts the INI strings to the schema's types.
+/// Validates one INI section against a JSON Schema and converts the INI strings to the schema's
+/// types.
 ///
-/// The subset of JSON Schema understood (documented in docs/configuration.md): an object schema with
-/// "properties", "required" and "additionalProperties"; per property "type" (string, integer, number,
-/// boolean), "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "default",
+/// The subset of JSON Schema understood (documented in docs/configuration.md): an object schema
+/// with "properties", "required" and "additionalProperties"; per property "type" (string, integer,
+/// number, boolean), "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "default",
 /// "description", and the devkit keyword "secret": true (the value may only come from the
 /// environment and is never logged). Booleans accept yes/no, true/false, on/off, 1/0.
 ///

@@ -33,7 +33,7 @@ class PluginInstance {
 struct ToolCallRequest {
   std::string name;
   std::string argumentsJson;
-  std::string contextJson;  // carries credentials; never logged
+  std::string contextJson;                           // carries credentials; never logged
   std::function<bool(std::string_view)> onProgress;  // one JSON object per call; may be empty
   const std::atomic<bool>* cancelled = nullptr;      // may be null (never cancelled)
 };

@@ -83,8 +83,8 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     if (!m.allowedMethods.empty()) {
       ctx.response.set("Allow", join(m.allowedMethods));
       throw HttpError(405, "method_not_allowed",
-                      ctx.request.getMethod() + " is not allowed on " + ctx.path + " (allowed: " +
-                          join(m.allowedMethods) + ")");
+                      ctx.request.getMethod() + " is not allowed on " + ctx.path +
+                          " (allowed: " + join(m.allowedMethods) + ")");
     }
     if (ctx.path == "/api" || ctx.path.rfind("/api/", 0) == 0 || staticFiles_ == nullptr) {
       throw HttpError(404, "not_found",
@@ -136,9 +136,12 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(options_.host,
-                                                          static_cast<uint16_t>(options_.port)),
-                                 128);
+  // Bind without SO_REUSEPORT: Poco's ServerSocket(address) constructor sets it along with
+  // SO_REUSEADDR, which would let a second devkit silently share the port instead of failing.
+  Poco::Net::ServerSocket socket;
+  socket.bind(Poco::Net::SocketAddress(options_.host, static_cast<uint16_t>(options_.port)),
+              /*reuseAddress=*/true, /*reusePort=*/false);
+  socket.listen(128);
   auto params = Poco::Net::HTTPServerParams::Ptr(new Poco::Net::HTTPServerParams);
   params->setMaxThreads(options_.maxThreads);
   params->setMaxQueued(options_.maxThreads);

@@ -53,7 +53,8 @@ std::string mimeTypeFor(const std::string& fileName) {
       {".xml", "application/xml"},
   };
   std::string ext = fs::path(fileName).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   const auto it = kTypes.find(ext);
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }

@@ -10,12 +10,12 @@
 #include <Poco/Channel.h>
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace devkit::logging {
 namespace {
@@ -50,7 +50,7 @@ SecretRegistry& secrets() {
   return *registry;
 }
 
-// One JSON object per line: {"ts","level","logger","msg"}.
+// One JSON object per line: {"ts_us","level","logger","msg"}.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -85,7 +85,8 @@ class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 std::shared_ptr<RedactingStderrSink>& sharedSink() {
-  static auto* sink = new std::shared_ptr<RedactingStderrSink>(std::make_shared<RedactingStderrSink>());
+  static auto* sink =
+      new std::shared_ptr<RedactingStderrSink>(std::make_shared<RedactingStderrSink>());
   return *sink;
 }
 
@@ -177,8 +178,8 @@ std::string redact(std::string text) { return secrets().apply(std::move(text)); 
 
 void routePocoLogging() {
   Poco::AutoPtr<Poco::Channel> channel(new SpdlogChannel);
-  Poco::Logger::root().setChannel(channel);
-  Poco::Logger::root().setLevel(Poco::Message::PRIO_INFORMATION);
+  Poco::Logger::setChannel("", channel);  // root and every logger that exists already
+  Poco::Logger::setLevel("", Poco::Message::PRIO_INFORMATION);
 }
 
 }  // namespace devkit::logging

@@ -11,13 +11,13 @@ namespace devkit::logging {
 enum class Format { kText, kJson };
 
 /// Sets up the host's logging: one stderr sink shared by every logger, which redacts registered
-/// secrets from each formatted line before it is written. Safe to call again (reconfigures the level
-/// and format in place); the first call happens before the configuration is read so that startup
-/// errors are logged too. THREADING: call from the main thread during startup.
+/// secrets from each formatted line before it is written. Safe to call again (reconfigures the
+/// level and format in place); the first call happens before the configuration is read so that
+/// startup errors are logged too. THREADING: call from the main thread during startup.
 void setup(std::string_view level, Format format);
 
-/// A logger named `name` (e.g. "http", "plugin.mcp-databricks") on the shared sink; created on first
-/// use. THREADING: thread-safe.
+/// A logger named `name` (e.g. "http", "plugin.mcp-databricks") on the shared sink; created on
+/// first use. THREADING: thread-safe.
 std::shared_ptr<spdlog::logger> get(const std::string& name);
 
 /// Registers a secret value; from then on it is replaced by "***" wherever it would be logged.

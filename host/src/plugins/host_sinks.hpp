@@ -11,8 +11,8 @@
 namespace devkit::plugins {
 
 /// dk_sink that appends to a string, refusing (DK_ERR_CANCELLED) once `limit` bytes would be
-/// exceeded so a runaway plugin cannot exhaust memory. Not thread-safe: one writer at a time, as the
-/// ABI promises for a sink.
+/// exceeded so a runaway plugin cannot exhaust memory. Not thread-safe: one writer at a time, as
+/// the ABI promises for a sink.
 class StringSink {
  public:
   explicit StringSink(size_t limit = std::numeric_limits<size_t>::max()) : limit_(limit) {
@@ -24,7 +24,8 @@ class StringSink {
         self->overflowed_ = true;
         return DK_ERR_CANCELLED;
       }
-      self->text_.append(chunk.ptr == nullptr ? "" : chunk.ptr, chunk.ptr == nullptr ? 0 : chunk.len);
+      self->text_.append(chunk.ptr == nullptr ? "" : chunk.ptr,
+                         chunk.ptr == nullptr ? 0 : chunk.len);
       return DK_OK;
     };
   }

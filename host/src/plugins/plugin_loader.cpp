@@ -7,18 +7,25 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <system_error>
 
 namespace devkit::plugins {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Libraries the host never unloads: kept here, never destroyed (see UnloadPolicy).
-void keepForever(const std::shared_ptr<boost::dll::shared_library>& library) {
+// Libraries the host never unloads, with the host API each was given: kept here, never destroyed
+// (see UnloadPolicy).
+void keepForever(std::shared_ptr<boost::dll::shared_library> library,
+                 std::unique_ptr<PluginHostApi> hostApi) {
+  struct Kept {
+    std::shared_ptr<boost::dll::shared_library> library;
+    std::unique_ptr<PluginHostApi> hostApi;
+  };
   static std::mutex mutex;
-  static auto* kept = new std::vector<std::shared_ptr<boost::dll::shared_library>>;
+  static auto* kept = new std::vector<Kept>;
   std::lock_guard lock(mutex);
-  kept->push_back(library);
+  kept->push_back(Kept{std::move(library), std::move(hostApi)});
 }
 
 [[noreturn]] void fail(const std::string& id, const std::string& path, const std::string& reason) {
@@ -47,7 +54,7 @@ std::string abiVersionText(uint32_t major, uint32_t minor) {
 
 LoadedLibrary::~LoadedLibrary() {
   if (unloadPolicy == UnloadPolicy::kNever && library) {
-    keepForever(library);
+    keepForever(std::move(library), std::move(hostApi));
   }
 }
 
@@ -79,8 +86,8 @@ std::shared_ptr<LoadedLibrary> loadPlugin(const std::string& pluginDir, const st
     fail(id, shown, "refusing to load a world-writable file");
   }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
-    fail(id, shown, "refusing to load a file owned by another user (uid " +
-                        std::to_string(st.st_uid) + ")");
+    fail(id, shown,
+         "refusing to load a file owned by another user (uid " + std::to_string(st.st_uid) + ")");
   }
 
   auto loaded = std::make_shared<LoadedLibrary>();
@@ -92,14 +99,24 @@ std::shared_ptr<LoadedLibrary> loadPlugin(const std::string& pluginDir, const st
     // rather than at the first call, and RTLD_LOCAL keeps plugins from resolving each other.
     loaded->library = std::make_shared<boost::dll::shared_library>(
         canonical, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::system_error& e) {
+    // what() is dlerror()'s text plus ": <errno text>", and the errno part is noise ("Bad file
+    // descriptor" for every failure in Boost 1.74): keep dlerror's text only.
+    std::string reason = e.what();
+    const std::string noise = ": " + e.code().message();
+    if (reason.size() > noise.size() &&
+        reason.compare(reason.size() - noise.size(), noise.size(), noise) == 0) {
+      reason.resize(reason.size() - noise.size());
+    }
+    fail(id, shown, "cannot be loaded: " + reason);
   } catch (const std::exception& e) {
     fail(id, shown, std::string("cannot be loaded: ") + e.what());
   }
   if (!loaded->library->has(DK_PLUGIN_ENTRY_SYMBOL)) {
     fail(id, shown, "does not export dk_plugin_entry (not a devkit plugin?)");
   }
-  auto entry = loaded->library->get<const dk_plugin_descriptor*(const dk_host_api*)>(
-      DK_PLUGIN_ENTRY_SYMBOL);
+  auto entry =
+      loaded->library->get<const dk_plugin_descriptor*(const dk_host_api*)>(DK_PLUGIN_ENTRY_SYMBOL);
   loaded->hostApi = std::make_unique<PluginHostApi>(id, hostVersion);
 
   const dk_plugin_descriptor* d = nullptr;
@@ -111,27 +128,41 @@ std::shared_ptr<LoadedLibrary> loadPlugin(const std::string& pluginDir, const st
   if (d == nullptr) {
     fail(id, shown, "refused to start (dk_plugin_entry returned NULL; see its log lines above)");
   }
+  // The version fields come first and never move: read them before judging the rest, so that a
+  // plugin of another major gets the version message, whatever its descriptor looks like.
+  constexpr size_t kVersionFieldsSize =
+      offsetof(dk_plugin_descriptor, abi_minor) + sizeof(uint32_t);
+  if (d->struct_size < kVersionFieldsSize) {
+    fail(id, shown,
+         "descriptor too small to hold an ABI version (" + std::to_string(d->struct_size) +
+             " bytes)");
+  }
+  if (d->abi_major != DK_ABI_MAJOR) {
+    fail(id, shown,
+         "built for plugin ABI " + abiVersionText(d->abi_major, d->abi_minor) +
+             ", this host speaks ABI " + abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) +
+             "; rebuild the plugin against this host's SDK");
+  }
+  if (d->abi_minor > DK_ABI_MINOR) {
+    fail(id, shown,
+         "built for plugin ABI " + abiVersionText(d->abi_major, d->abi_minor) +
+             ", newer than this host's " + abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) +
+             "; upgrade the host or use an older build of the plugin");
+  }
   constexpr size_t kMinimumSize = offsetof(dk_plugin_descriptor, create_storage) +
                                   sizeof(dk_create_storage_fn);  // every field of ABI 1.0
   if (d->struct_size < kMinimumSize) {
-    fail(id, shown, "descriptor too small (" + std::to_string(d->struct_size) + " bytes, ABI 1.0 has " +
-                        std::to_string(kMinimumSize) + ")");
+    fail(id, shown,
+         "descriptor too small (" + std::to_string(d->struct_size) + " bytes, ABI 1.0 has " +
+             std::to_string(kMinimumSize) + ")");
   }
-  if (d->abi_major != DK_ABI_MAJOR) {
-    fail(id, shown, "built for plugin ABI " + abiVersionText(d->abi_major, d->abi_minor) +
-                        ", this host speaks ABI " + abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) +
-                        "; rebuild the plugin against this host's SDK");
-  }
-  if (d->abi_minor > DK_ABI_MINOR) {
-    fail(id, shown, "built for plugin ABI " + abiVersionText(d->abi_major, d->abi_minor) +
-                        ", newer than this host's " + abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) +
-                        "; upgrade the host or use an older build of the plugin");
-  }
-  std::memcpy(&loaded->descriptor, d, std::min<size_t>(d->struct_size, sizeof(dk_plugin_descriptor)));
+  std::memcpy(&loaded->descriptor, d,
+              std::min<size_t>(d->struct_size, sizeof(dk_plugin_descriptor)));
   const dk_plugin_descriptor& desc = loaded->descriptor;
   if (desc.id == nullptr || id != desc.id) {
-    fail(id, shown, std::string("declares the id '") + (desc.id ? desc.id : "(null)") +
-                        "', but its INI section is [plugin." + id + "]");
+    fail(id, shown,
+         std::string("declares the id '") + (desc.id ? desc.id : "(null)") +
+             "', but its INI section is [plugin." + id + "]");
   }
   if (desc.version == nullptr || *desc.version == '\0') {
     fail(id, shown, "declares no version");
@@ -155,12 +186,14 @@ std::shared_ptr<LoadedLibrary> loadPlugin(const std::string& pluginDir, const st
       continue;
     }
     if (k.version == 0 || !k.hasFactory) {
-      fail(id, shown, std::string("declares the ") + k.name +
-                          " kind inconsistently (interface version and factory must both be set)");
+      fail(id, shown,
+           std::string("declares the ") + k.name +
+               " kind inconsistently (interface version and factory must both be set)");
     }
     if (k.version > k.hostVersion) {
-      fail(id, shown, std::string(k.name) + " interface version " + std::to_string(k.version) +
-                          " is newer than this host's " + std::to_string(k.hostVersion));
+      fail(id, shown,
+           std::string(k.name) + " interface version " + std::to_string(k.version) +
+               " is newer than this host's " + std::to_string(k.hostVersion));
     }
     loaded->kinds.emplace_back(k.name);
   }

@@ -31,9 +31,12 @@ enum class UnloadPolicy { kNever, kOnRelease };
 /// OWNERSHIP: every proxy keeps a shared_ptr to it as its first member, so the library outlives
 /// every object the plugin created.
 struct LoadedLibrary {
+  // Declared before `library` so it is destroyed after it: a plugin's static destructors (run by
+  // dlclose) may still log. With UnloadPolicy::kNever both are kept until the process exits, as
+  // abi.h promises for the host API.
+  std::unique_ptr<PluginHostApi> hostApi;
   std::shared_ptr<boost::dll::shared_library> library;
-  std::unique_ptr<PluginHostApi> hostApi;  // outlives the plugin's use of it
-  dk_plugin_descriptor descriptor{};       // copy of the fields this host knows
+  dk_plugin_descriptor descriptor{};  // copy of the fields this host knows
   std::string id;
   std::string path;  // canonical
   std::string version;

@@ -10,9 +10,12 @@ namespace devkit::plugins {
 
 const char* stateName(PluginState state) {
   switch (state) {
-    case PluginState::kDisabled: return "disabled";
-    case PluginState::kLoaded: return "loaded";
-    case PluginState::kFailed: return "failed";
+    case PluginState::kDisabled:
+      return "disabled";
+    case PluginState::kLoaded:
+      return "loaded";
+    case PluginState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -35,12 +38,13 @@ void PluginRegistry::loadAll(config::HostConfig& config, const std::string& host
     try {
       loadOne(config, settings, hostVersion, record);
       record.state = PluginState::kLoaded;
-      log->info("plugin '{}' {} loaded from {} ({})", record.id, record.library->version,
-                record.library->path, [&] {
-                  std::string kinds;
-                  for (const auto& k : record.library->kinds) kinds += (kinds.empty() ? "" : ", ") + k;
-                  return kinds;
-                }());
+      log->debug("plugin '{}' {} loaded from {} ({})", record.id, record.library->version,
+                 record.library->path, [&] {
+                   std::string kinds;
+                   for (const auto& k : record.library->kinds)
+                     kinds += (kinds.empty() ? "" : ", ") + k;
+                   return kinds;
+                 }());
     } catch (const std::exception& e) {
       if (settings.required) {
         throw;  // startup stops: one line, exit 78
@@ -159,7 +163,8 @@ nlohmann::json PluginRegistry::health() const {
       entry["description"] = r.library->description;
       entry["kinds"] = r.library->kinds;
       entry["path"] = r.library->path;
-      entry["abi"] = abiVersionText(r.library->descriptor.abi_major, r.library->descriptor.abi_minor);
+      entry["abi"] =
+          abiVersionText(r.library->descriptor.abi_major, r.library->descriptor.abi_minor);
     }
     if (!r.error.empty()) {
       entry["error"] = r.error;

@@ -3,9 +3,10 @@
 #include <cstddef>
 #include <cstring>
 #include <mutex>
-#include <vector>
 #include <utility>
+#include <vector>
 
+#include "logging/logging.hpp"
 #include "plugins/host_sinks.hpp"
 
 namespace devkit::plugins {
@@ -43,6 +44,21 @@ core::CallOutcome invoke(const std::string& pluginId, F&& f) {
   outcome.output = std::move(out.text());
   outcome.error = std::move(err.text());
   return outcome;
+}
+
+// destroy() runs in destructors (noexcept): a non-SDK plugin that throws from it must not take the
+// host down with std::terminate.
+template <class Vtbl>
+void destroyInstance(const std::string& pluginId, const Vtbl* vtbl, void* self) noexcept {
+  try {
+    vtbl->destroy(self);
+  } catch (...) {
+    try {
+      logging::get("plugins")->error("plugin '{}' threw from destroy(); instance abandoned",
+                                     pluginId);
+    } catch (...) {
+    }
+  }
 }
 
 template <class Vtbl>
@@ -83,7 +99,7 @@ std::pair<void*, const Vtbl*> create(const std::shared_ptr<LoadedLibrary>& lib, 
   }
   if (self == nullptr || !complete) {
     if (self != nullptr && vtbl != nullptr && vtbl->destroy != nullptr) {
-      vtbl->destroy(self);
+      destroyInstance(lib->id, vtbl, self);
     }
     throw PluginError("plugin '" + lib->id + "' (" + lib->path + "): its " + kind +
                       " factory returned no instance or a malformed function table");
@@ -96,7 +112,7 @@ class ToolProviderProxy final : public core::ToolProvider {
   ToolProviderProxy(std::shared_ptr<LoadedLibrary> lib, void* self,
                     const dk_tool_provider_vtbl* vtbl)
       : lib_(std::move(lib)), self_(self), vtbl_(vtbl) {}
-  ~ToolProviderProxy() override { vtbl_->destroy(self_); }
+  ~ToolProviderProxy() override { destroyInstance(lib_->id, vtbl_, self_); }
 
   core::CallOutcome listTools() override {
     return invoke(lib_->id, [&](const dk_sink* out, const dk_sink* err) {
@@ -131,7 +147,7 @@ class AgentBackendProxy final : public core::AgentBackend {
   AgentBackendProxy(std::shared_ptr<LoadedLibrary> lib, void* self,
                     const dk_agent_backend_vtbl* vtbl)
       : lib_(std::move(lib)), self_(self), vtbl_(vtbl) {}
-  ~AgentBackendProxy() override { vtbl_->destroy(self_); }
+  ~AgentBackendProxy() override { destroyInstance(lib_->id, vtbl_, self_); }
 
   core::CallOutcome startTurn(const std::string& requestJson,
                               std::function<bool(std::string_view)> onEvent) override {
@@ -174,7 +190,7 @@ class SkillsSourceProxy final : public core::SkillsSource {
   SkillsSourceProxy(std::shared_ptr<LoadedLibrary> lib, void* self,
                     const dk_skills_source_vtbl* vtbl)
       : lib_(std::move(lib)), self_(self), vtbl_(vtbl) {}
-  ~SkillsSourceProxy() override { vtbl_->destroy(self_); }
+  ~SkillsSourceProxy() override { destroyInstance(lib_->id, vtbl_, self_); }
 
   core::CallOutcome listSkills() override {
     return invoke(lib_->id, [&](const dk_sink* out, const dk_sink* err) {
@@ -202,30 +218,66 @@ class StorageProxy final : public core::Storage {
  public:
   StorageProxy(std::shared_ptr<LoadedLibrary> lib, void* self, const dk_storage_vtbl* vtbl)
       : lib_(std::move(lib)), self_(self), vtbl_(vtbl) {}
-  ~StorageProxy() override { vtbl_->destroy(self_); }
+  ~StorageProxy() override { destroyInstance(lib_->id, vtbl_, self_); }
 
   core::CallOutcome call(core::StorageOp op, const std::string& requestJson) override {
     using Fn = dk_status (*)(void*, dk_str, const dk_sink*, const dk_sink*);
     Fn fn = nullptr;
     switch (op) {
-      case core::StorageOp::kPutProject: fn = vtbl_->put_project; break;
-      case core::StorageOp::kGetProject: fn = vtbl_->get_project; break;
-      case core::StorageOp::kListProjects: fn = vtbl_->list_projects; break;
-      case core::StorageOp::kDeleteProject: fn = vtbl_->delete_project; break;
-      case core::StorageOp::kPutConversation: fn = vtbl_->put_conversation; break;
-      case core::StorageOp::kGetConversation: fn = vtbl_->get_conversation; break;
-      case core::StorageOp::kListConversations: fn = vtbl_->list_conversations; break;
-      case core::StorageOp::kDeleteConversation: fn = vtbl_->delete_conversation; break;
-      case core::StorageOp::kAppendMessages: fn = vtbl_->append_messages; break;
-      case core::StorageOp::kListMessages: fn = vtbl_->list_messages; break;
-      case core::StorageOp::kPutRun: fn = vtbl_->put_run; break;
-      case core::StorageOp::kGetRun: fn = vtbl_->get_run; break;
-      case core::StorageOp::kListRuns: fn = vtbl_->list_runs; break;
-      case core::StorageOp::kAppendRunEvents: fn = vtbl_->append_run_events; break;
-      case core::StorageOp::kListRunEvents: fn = vtbl_->list_run_events; break;
-      case core::StorageOp::kStatArchive: fn = vtbl_->stat_archive; break;
-      case core::StorageOp::kDeleteArchive: fn = vtbl_->delete_archive; break;
-      case core::StorageOp::kGetState: fn = vtbl_->get_state; break;
+      case core::StorageOp::kPutProject:
+        fn = vtbl_->put_project;
+        break;
+      case core::StorageOp::kGetProject:
+        fn = vtbl_->get_project;
+        break;
+      case core::StorageOp::kListProjects:
+        fn = vtbl_->list_projects;
+        break;
+      case core::StorageOp::kDeleteProject:
+        fn = vtbl_->delete_project;
+        break;
+      case core::StorageOp::kPutConversation:
+        fn = vtbl_->put_conversation;
+        break;
+      case core::StorageOp::kGetConversation:
+        fn = vtbl_->get_conversation;
+        break;
+      case core::StorageOp::kListConversations:
+        fn = vtbl_->list_conversations;
+        break;
+      case core::StorageOp::kDeleteConversation:
+        fn = vtbl_->delete_conversation;
+        break;
+      case core::StorageOp::kAppendMessages:
+        fn = vtbl_->append_messages;
+        break;
+      case core::StorageOp::kListMessages:
+        fn = vtbl_->list_messages;
+        break;
+      case core::StorageOp::kPutRun:
+        fn = vtbl_->put_run;
+        break;
+      case core::StorageOp::kGetRun:
+        fn = vtbl_->get_run;
+        break;
+      case core::StorageOp::kListRuns:
+        fn = vtbl_->list_runs;
+        break;
+      case core::StorageOp::kAppendRunEvents:
+        fn = vtbl_->append_run_events;
+        break;
+      case core::StorageOp::kListRunEvents:
+        fn = vtbl_->list_run_events;
+        break;
+      case core::StorageOp::kStatArchive:
+        fn = vtbl_->stat_archive;
+        break;
+      case core::StorageOp::kDeleteArchive:
+        fn = vtbl_->delete_archive;
+        break;
+      case core::StorageOp::kGetState:
+        fn = vtbl_->get_state;
+        break;
     }
     if (fn == nullptr) {
       return {DK_ERR_UNSUPPORTED, "", "the storage plugin does not implement this operation"};
@@ -265,16 +317,26 @@ class StorageProxy final : public core::Storage {
 
 const char* statusName(dk_status status) {
   switch (status) {
-    case DK_STATUS_INVALID: return "DK_STATUS_INVALID";
-    case DK_OK: return "DK_OK";
-    case DK_ERR_INVALID_ARGUMENT: return "DK_ERR_INVALID_ARGUMENT";
-    case DK_ERR_NOT_FOUND: return "DK_ERR_NOT_FOUND";
-    case DK_ERR_CONFLICT: return "DK_ERR_CONFLICT";
-    case DK_ERR_UNAVAILABLE: return "DK_ERR_UNAVAILABLE";
-    case DK_ERR_CANCELLED: return "DK_ERR_CANCELLED";
-    case DK_ERR_UNSUPPORTED: return "DK_ERR_UNSUPPORTED";
-    case DK_ERR_PERMISSION: return "DK_ERR_PERMISSION";
-    case DK_ERR_INTERNAL: return "DK_ERR_INTERNAL";
+    case DK_STATUS_INVALID:
+      return "DK_STATUS_INVALID";
+    case DK_OK:
+      return "DK_OK";
+    case DK_ERR_INVALID_ARGUMENT:
+      return "DK_ERR_INVALID_ARGUMENT";
+    case DK_ERR_NOT_FOUND:
+      return "DK_ERR_NOT_FOUND";
+    case DK_ERR_CONFLICT:
+      return "DK_ERR_CONFLICT";
+    case DK_ERR_UNAVAILABLE:
+      return "DK_ERR_UNAVAILABLE";
+    case DK_ERR_CANCELLED:
+      return "DK_ERR_CANCELLED";
+    case DK_ERR_UNSUPPORTED:
+      return "DK_ERR_UNSUPPORTED";
+    case DK_ERR_PERMISSION:
+      return "DK_ERR_PERMISSION";
+    case DK_ERR_INTERNAL:
+      return "DK_ERR_INTERNAL";
   }
   return "unknown status";
 }
@@ -305,9 +367,9 @@ std::shared_ptr<core::SkillsSource> createSkillsSource(const std::shared_ptr<Loa
 
 std::shared_ptr<core::Storage> createStorage(const std::shared_ptr<LoadedLibrary>& lib,
                                              const std::string& configJson) {
-  auto [self, vtbl] = create<dk_storage_vtbl>(lib, lib->descriptor.create_storage, "storage",
-                                              configJson,
-                                              offsetof(dk_storage_vtbl, destroy) + sizeof(void*));
+  auto [self, vtbl] =
+      create<dk_storage_vtbl>(lib, lib->descriptor.create_storage, "storage", configJson,
+                              offsetof(dk_storage_vtbl, destroy) + sizeof(void*));
   return std::make_shared<StorageProxy>(lib, self, vtbl);
 }
 

@@ -37,7 +37,7 @@ constexpr const char* kConfigSchema = R"({
 class ClaudeAgent final : public devkit::sdk::AgentBackend {
  public:
   ClaudeAgent(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.info("agent-claude loaded; agent turns are not implemented in this build");
+    host_.debug("agent-claude loaded; agent turns are not implemented in this build");
   }
   void startTurn(std::string_view, devkit::sdk::Sink) override { unsupported(); }
   void sendInput(std::string_view, std::string_view) override { unsupported(); }

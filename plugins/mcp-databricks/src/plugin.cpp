@@ -1,7 +1,8 @@
 // mcp-databricks: the Databricks REST API as MCP tools.
 //
-// This build is the plugin's skeleton: it loads, declares its kind, version and config schema, lists
-// no tools, and says on /healthz that the tools are not implemented yet (issue #7 fills them in).
+// This build is the plugin's skeleton: it loads, declares its kind, version and config schema,
+// lists no tools, and says on /healthz that the tools are not implemented yet (issue #7 fills them
+// in).
 #include <devkit/sdk.hpp>
 
 #include <string>
@@ -33,7 +34,7 @@ constexpr const char* kConfigSchema = R"({
 class DatabricksTools final : public devkit::sdk::ToolProvider {
  public:
   DatabricksTools(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.info("mcp-databricks loaded; Databricks tools are not implemented in this build");
+    host_.debug("mcp-databricks loaded; Databricks tools are not implemented in this build");
   }
   std::string listTools() override { return "[]"; }
   std::string callTool(const devkit::sdk::ToolCall& call) override {

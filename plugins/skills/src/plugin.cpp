@@ -1,7 +1,9 @@
-// skills: the skills source that serves Databricks skill folders (SKILL.md) to install into projects.
+// skills: the skills source that serves Databricks skill folders (SKILL.md) to install into
+// projects.
 //
-// This build is the plugin's skeleton: it loads, declares its kind, version and config schema; listing
-// and validation are not implemented yet (issue #8), and it says so instead of listing nothing.
+// This build is the plugin's skeleton: it loads, declares its kind, version and config schema;
+// listing and validation are not implemented yet (issue #8), and it says so instead of listing
+// nothing.
 #include <devkit/sdk.hpp>
 
 #include <string>
@@ -21,7 +23,7 @@ constexpr const char* kConfigSchema = R"({
 class Skills final : public devkit::sdk::SkillsSource {
  public:
   Skills(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.info("skills loaded; skill listing is not implemented in this build");
+    host_.debug("skills loaded; skill listing is not implemented in this build");
   }
   std::string listSkills() override { unsupported(); }
   std::string validateSkill(std::string_view) override { unsupported(); }

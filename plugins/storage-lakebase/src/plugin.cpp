@@ -29,7 +29,7 @@ constexpr const char* kConfigSchema = R"({
 class LakebaseStorage final : public devkit::sdk::Storage {
  public:
   LakebaseStorage(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.info("storage-lakebase loaded; storage operations are not implemented in this build");
+    host_.debug("storage-lakebase loaded; storage operations are not implemented in this build");
   }
   std::string health() override {
     return R"({"status":"unimplemented","detail":"storage operations are not implemented yet","reachable":false,"schema_version":0})";

@@ -1,8 +1,8 @@
 // storage-local: the embedded default storage (SQLite metadata + archive files under the data dir).
 //
 // This build is the plugin's skeleton: it loads, declares its kind, version and config schema, and
-// every storage operation answers DK_ERR_UNSUPPORTED (the SDK's Storage defaults); /healthz shows the
-// storage as not reachable until issue #3 implements it.
+// every storage operation answers DK_ERR_UNSUPPORTED (the SDK's Storage defaults); /healthz shows
+// the storage as not reachable until issue #3 implements it.
 #include <devkit/sdk.hpp>
 
 #include <string>
@@ -26,7 +26,7 @@ constexpr const char* kConfigSchema = R"({
 class LocalStorage final : public devkit::sdk::Storage {
  public:
   LocalStorage(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.info("storage-local loaded; storage operations are not implemented in this build");
+    host_.debug("storage-local loaded; storage operations are not implemented in this build");
   }
   std::string health() override {
     return R"({"status":"unimplemented","detail":"storage operations are not implemented yet","reachable":false,"schema_version":0})";

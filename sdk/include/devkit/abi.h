@@ -1,19 +1,22 @@
 /*
  * devkit/abi.h: the whole binary contract between the devkit host and its plugins.
  *
- * Pure C99, no dependencies beyond <stddef.h> and <stdint.h>. A plugin is a shared object that exports
- * exactly one symbol, dk_plugin_entry, and talks to the host only through the structs below.
+ * Pure C99, no dependencies beyond <stddef.h> and <stdint.h>. A plugin is a shared object that
+ * exports exactly one symbol, dk_plugin_entry, and talks to the host only through the structs
+ * below.
  *
  * Rules that hold for every function in this file (the compatibility policy is in sdk/ABI.md):
- *   - Every struct begins with `uint32_t struct_size` = sizeof(the struct as the writer knew it). A reader
- *     uses only the fields that lie within min(struct_size, sizeof(its own definition)); structs only
- *     ever grow by appending fields (a minor version bump).
- *   - Strings cross as dk_str (pointer + length, UTF-8, not necessarily NUL-terminated). JSON crosses as
- *     UTF-8 text in a dk_str. No C++ types, exceptions or allocator hand-offs cross the boundary.
- *   - Results and error messages are pushed through host-owned sinks (dk_sink), so memory never changes
- *     owner: the writer keeps ownership of every buffer it passes.
+ *   - Every struct begins with `uint32_t struct_size` = sizeof(the struct as the writer knew it). A
+ * reader uses only the fields that lie within min(struct_size, sizeof(its own definition)); structs
+ * only ever grow by appending fields (a minor version bump).
+ *   - Strings cross as dk_str (pointer + length, UTF-8, not necessarily NUL-terminated). JSON
+ * crosses as UTF-8 text in a dk_str. No C++ types, exceptions or allocator hand-offs cross the
+ * boundary.
+ *   - Results and error messages are pushed through host-owned sinks (dk_sink), so memory never
+ * changes owner: the writer keeps ownership of every buffer it passes.
  *   - Objects a plugin creates are destroyed by that plugin's own `destroy`.
- *   - Status code 0 is DK_STATUS_INVALID: a zeroed struct or an uninitialised return is never success.
+ *   - Status code 0 is DK_STATUS_INVALID: a zeroed struct or an uninitialised return is never
+ * success.
  *
  * Naming: dk_* types; functions the plugin implements live in *_vtbl structs; functions the host
  * implements live in dk_host_api, dk_sink, dk_source and dk_cancel.
@@ -30,7 +33,8 @@ extern "C" {
 
 /* ---------------------------------------------------------------------------------------------------
  * Versions
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 /* Breaking change: the host refuses a plugin whose abi_major differs from its own. */
 #define DK_ABI_MAJOR 1u
@@ -56,19 +60,20 @@ extern "C" {
 
 /* ---------------------------------------------------------------------------------------------------
  * Basic types
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 typedef enum dk_status {
-  DK_STATUS_INVALID = 0,     /* never returned on purpose; the host treats it as DK_ERR_INTERNAL */
-  DK_OK = 1,                 /* success */
+  DK_STATUS_INVALID = 0, /* never returned on purpose; the host treats it as DK_ERR_INTERNAL */
+  DK_OK = 1,             /* success */
   DK_ERR_INVALID_ARGUMENT = 2, /* the caller's input is wrong (HTTP 400, MCP -32602) */
-  DK_ERR_NOT_FOUND = 3,      /* the named object does not exist or is not the caller's (HTTP 404) */
-  DK_ERR_CONFLICT = 4,       /* the object's state forbids the operation (HTTP 409) */
-  DK_ERR_UNAVAILABLE = 5,    /* a dependency is down (network, database, subprocess); retry later */
-  DK_ERR_CANCELLED = 6,      /* the dk_cancel flag was observed */
-  DK_ERR_UNSUPPORTED = 7,    /* this plugin does not implement the operation */
-  DK_ERR_PERMISSION = 8,     /* the credentials in the context are not allowed to do this */
-  DK_ERR_INTERNAL = 9        /* a bug or an unexpected failure inside the plugin */
+  DK_ERR_NOT_FOUND = 3,   /* the named object does not exist or is not the caller's (HTTP 404) */
+  DK_ERR_CONFLICT = 4,    /* the object's state forbids the operation (HTTP 409) */
+  DK_ERR_UNAVAILABLE = 5, /* a dependency is down (network, database, subprocess); retry later */
+  DK_ERR_CANCELLED = 6,   /* the dk_cancel flag was observed */
+  DK_ERR_UNSUPPORTED = 7, /* this plugin does not implement the operation */
+  DK_ERR_PERMISSION = 8,  /* the credentials in the context are not allowed to do this */
+  DK_ERR_INTERNAL = 9     /* a bug or an unexpected failure inside the plugin */
 } dk_status;
 
 typedef enum dk_log_level {
@@ -90,12 +95,12 @@ typedef struct dk_str {
 
 /* A host-owned output channel: results, error messages, progress notes, events, archive bytes.
  * The function's doc says what one write means (a chunk of one document, or one whole message).
- * OWNERSHIP: host-owned; the plugin never frees it and must not keep the pointer after the call it was
- *            passed to returns, unless that function's doc says otherwise (agent event sinks).
- * THREADING: `write` is safe to call from any thread, but calls for one sink must not overlap unless
- *            the function's doc says otherwise.
- * RETURNS:   DK_OK to continue; anything else asks the plugin to stop producing (the reader is gone or
- *            the data is over a limit). The plugin then returns promptly, with DK_ERR_CANCELLED. */
+ * OWNERSHIP: host-owned; the plugin never frees it and must not keep the pointer after the call it
+ * was passed to returns, unless that function's doc says otherwise (agent event sinks). THREADING:
+ * `write` is safe to call from any thread, but calls for one sink must not overlap unless the
+ * function's doc says otherwise. RETURNS:   DK_OK to continue; anything else asks the plugin to
+ * stop producing (the reader is gone or the data is over a limit). The plugin then returns
+ * promptly, with DK_ERR_CANCELLED. */
 typedef struct dk_sink {
   uint32_t struct_size;
   void* ctx;
@@ -105,8 +110,8 @@ typedef struct dk_sink {
 /* A host-owned input channel for bytes (archive uploads).
  * OWNERSHIP: host-owned; `buffer` belongs to the plugin and is filled by the host.
  * THREADING: call from the thread the source was passed on, during that call only.
- * RETURNS:   the number of bytes written into buffer (1..capacity), 0 at the end of the data, or -1 on a
- *            read error (the plugin then aborts the operation with DK_ERR_UNAVAILABLE). */
+ * RETURNS:   the number of bytes written into buffer (1..capacity), 0 at the end of the data, or -1
+ * on a read error (the plugin then aborts the operation with DK_ERR_UNAVAILABLE). */
 typedef struct dk_source {
   uint32_t struct_size;
   void* ctx;
@@ -125,17 +130,18 @@ typedef struct dk_cancel {
 
 /* ---------------------------------------------------------------------------------------------------
  * The host API (given to the entry point; plugins never link host symbols)
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
-/* OWNERSHIP: host-owned; valid from the dk_plugin_entry call until the process exits (the host never
- *            unloads a plugin while it runs). One instance per loaded plugin, so log lines carry the
+/* OWNERSHIP: host-owned; valid from the dk_plugin_entry call until the process exits (the host
+ * never unloads a plugin while it runs). One instance per loaded plugin, so log lines carry the
  *            plugin's id without the plugin naming itself.
  * THREADING: every function is thread-safe. */
 typedef struct dk_host_api {
   uint32_t struct_size;
-  uint32_t abi_major; /* the host's DK_ABI_MAJOR */
-  uint32_t abi_minor; /* the host's DK_ABI_MINOR */
-  void* host_ctx;     /* pass back as the first argument of the functions below */
+  uint32_t abi_major;  /* the host's DK_ABI_MAJOR */
+  uint32_t abi_minor;  /* the host's DK_ABI_MINOR */
+  void* host_ctx;      /* pass back as the first argument of the functions below */
   dk_str host_version; /* e.g. "0.1.0"; NUL-terminated as well */
 
   /* Returns non-zero when a message at `level` would be written. Format messages only after it says
@@ -154,14 +160,16 @@ typedef struct dk_host_api {
  * plus any kind-specific fields. It must be cheap (cached state, no long network calls) because
  * /healthz calls it on every request. THREADING: thread-safe.
  *
- * Destruction: `destroy(self)` is called exactly once, after every other call on `self` has returned.
- * It must stop and join every thread the instance started; after it returns the plugin must not call
- * any host sink, source or the host API on behalf of that instance.
- * ------------------------------------------------------------------------------------------------- */
+ * Destruction: `destroy(self)` is called exactly once, after every other call on `self` has
+ * returned. It must stop and join every thread the instance started; after it returns the plugin
+ * must not call any host sink, source or the host API on behalf of that instance.
+ * -------------------------------------------------------------------------------------------------
+ */
 
 /* ---------------------------------------------------------------------------------------------------
  * Kind 1: agent backend (agent-claude). Drives an LLM agent for one conversation turn at a time.
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 typedef struct dk_agent_backend_vtbl {
   uint32_t struct_size;
@@ -169,19 +177,18 @@ typedef struct dk_agent_backend_vtbl {
   /* Starts one turn and returns as soon as it is under way; the turn then runs on plugin threads.
    * request_json: {"run_id", "conversation_id", "project_dir", "state_dir", "message",
    *   "claude_session_id" (or null), "system_prompt", "allowed_tools": [..], "permission_mode",
-   *   "mcp": {"url", "token"}, "model", "llm": {...routing...}, "env": {...}}; docs/events.md has the
-   *   full shape.
-   * events: each write is ONE complete event as a JSON object {"type": ..., ...} (docs/events.md). The
-   *   last write for a turn is always {"type":"done","status":...}; after it the plugin never touches
-   *   `events` again.
-   * OWNERSHIP: `events` (and its ctx) is host-owned and, unlike other sinks, stays valid until the
-   *   plugin has written the "done" event for this run or until destroy() returns, whichever is first.
-   * THREADING: thread-safe; events->write may be called from any plugin thread but never concurrently
-   *   for one run; it never blocks for long (the host queues).
-   * RETURNS: DK_OK when the turn started (and "done" will follow); otherwise an error status with a
-   *   message on `err`, and no event is ever written. DK_ERR_CONFLICT: a turn of this conversation is
-   *   already running. */
-  dk_status (*start_turn)(void* self, dk_str request_json, const dk_sink* events, const dk_sink* err);
+   *   "mcp": {"url", "token"}, "model", "llm": {...routing...}, "env": {...}}.
+   * events: each write is ONE complete event as a JSON object {"type": ..., ...}. The
+   *   last write for a turn is always {"type":"done","status":...}; after it the plugin never
+   * touches `events` again. OWNERSHIP: `events` (and its ctx) is host-owned and, unlike other
+   * sinks, stays valid until the plugin has written the "done" event for this run or until
+   * destroy() returns, whichever is first. THREADING: thread-safe; events->write may be called from
+   * any plugin thread but never concurrently for one run; it never blocks for long (the host
+   * queues). RETURNS: DK_OK when the turn started (and "done" will follow); otherwise an error
+   * status with a message on `err`, and no event is ever written. DK_ERR_CONFLICT: a turn of this
+   * conversation is already running. */
+  dk_status (*start_turn)(void* self, dk_str request_json, const dk_sink* events,
+                          const dk_sink* err);
 
   /* Input for a running turn, identified by run_id. input_json is one of
    *   {"type":"interrupt"}
@@ -203,7 +210,8 @@ typedef struct dk_agent_backend_vtbl {
 
 /* ---------------------------------------------------------------------------------------------------
  * Kind 2: tool provider (mcp-databricks, third-party tools). Tools in MCP's own shapes.
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 /* One tools/call. OWNERSHIP: host-owned, valid during the call_tool call only. */
 typedef struct dk_tool_call {
@@ -214,7 +222,8 @@ typedef struct dk_tool_call {
    *   "databricks": {"host", "token"} or null}. Contains credentials: never log or persist it. */
   dk_str context_json;
   /* progress: each write is one JSON object {"progress": n, "total": n?, "message": "..."} with a
-   * progress value that increases. May be written from any thread during the call, not concurrently. */
+   * progress value that increases. May be written from any thread during the call, not
+   * concurrently. */
   const dk_sink* progress;
   const dk_cancel* cancel; /* poll between units of work; return DK_ERR_CANCELLED once set */
 } dk_tool_call;
@@ -223,17 +232,17 @@ typedef struct dk_tool_provider_vtbl {
   uint32_t struct_size;
 
   /* Writes the provider's tools as a JSON array of MCP Tool objects
-   * [{"name", "title"?, "description", "inputSchema", "outputSchema"?, "annotations"?}], in a stable
-   * order. Writes may split the document into chunks; the host concatenates them.
-   * THREADING: thread-safe. */
+   * [{"name", "title"?, "description", "inputSchema", "outputSchema"?, "annotations"?}], in a
+   * stable order. Writes may split the document into chunks; the host concatenates them. THREADING:
+   * thread-safe. */
   dk_status (*list_tools)(void* self, const dk_sink* out_json, const dk_sink* err);
 
   /* Runs one tool and writes an MCP CallToolResult {"content": [...], "structuredContent"?: {...},
-   * "isError"?: bool} to out_json (chunks concatenated). A failure of the tool itself (an API error,
-   * a failed statement) is DK_OK with "isError": true and text that tells the model what to do next.
-   * Other statuses are protocol-level: DK_ERR_INVALID_ARGUMENT / DK_ERR_NOT_FOUND for a bad
-   * call, DK_ERR_CANCELLED after cancel, with a message on err.
-   * THREADING: thread-safe and reentrant; many calls run at once, each may block (poll cancel). */
+   * "isError"?: bool} to out_json (chunks concatenated). A failure of the tool itself (an API
+   * error, a failed statement) is DK_OK with "isError": true and text that tells the model what to
+   * do next. Other statuses are protocol-level: DK_ERR_INVALID_ARGUMENT / DK_ERR_NOT_FOUND for a
+   * bad call, DK_ERR_CANCELLED after cancel, with a message on err. THREADING: thread-safe and
+   * reentrant; many calls run at once, each may block (poll cancel). */
   dk_status (*call_tool)(void* self, const dk_tool_call* call, const dk_sink* out_json,
                          const dk_sink* err);
 
@@ -245,14 +254,15 @@ typedef struct dk_tool_provider_vtbl {
 
 /* ---------------------------------------------------------------------------------------------------
  * Kind 3: skills source (skills). Folders with a SKILL.md that are installed into projects.
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 typedef struct dk_skills_source_vtbl {
   uint32_t struct_size;
 
   /* Writes {"skills": [{"name", "description", "dir" (absolute), "files": ["SKILL.md", ...]}],
-   *         "invalid": [{"path", "reason"}]}: every valid skill, and every rejected folder with why.
-   * THREADING: thread-safe. */
+   *         "invalid": [{"path", "reason"}]}: every valid skill, and every rejected folder with
+   * why. THREADING: thread-safe. */
   dk_status (*list_skills)(void* self, const dk_sink* out_json, const dk_sink* err);
 
   /* Validates one skill folder (absolute path) and writes {"valid": bool, "name"?, "description"?,
@@ -271,23 +281,24 @@ typedef struct dk_skills_source_vtbl {
 /* ---------------------------------------------------------------------------------------------------
  * Kind 4: storage (storage-local, storage-lakebase). Metadata and project archives.
  *
- * Every operation takes one JSON request and writes one JSON response (chunks concatenated). Requests
- * on user-owned data always carry "owner" (the user's email) and the plugin scopes its queries by it:
- * an object of another owner is DK_ERR_NOT_FOUND, never visible. List requests take
+ * Every operation takes one JSON request and writes one JSON response (chunks concatenated).
+ * Requests on user-owned data always carry "owner" (the user's email) and the plugin scopes its
+ * queries by it: an object of another owner is DK_ERR_NOT_FOUND, never visible. List requests take
  * {"limit": n, "cursor": "..."} and answer {"items": [...], "next_cursor": "..." | null}.
- * Timestamps are integers: microseconds since the Unix epoch (UTC). Ids are strings chosen by the host.
- * THREADING: every function is thread-safe; the host calls them from many HTTP and run threads.
- * ERRORS: DK_ERR_UNAVAILABLE when the database cannot be reached (the host shows it on /healthz and
- *   retries later); DK_ERR_CONFLICT for a duplicate id.
- * ------------------------------------------------------------------------------------------------- */
+ * Timestamps are integers: microseconds since the Unix epoch (UTC). Ids are strings chosen by the
+ * host. THREADING: every function is thread-safe; the host calls them from many HTTP and run
+ * threads. ERRORS: DK_ERR_UNAVAILABLE when the database cannot be reached (the host shows it on
+ * /healthz and retries later); DK_ERR_CONFLICT for a duplicate id.
+ * -------------------------------------------------------------------------------------------------
+ */
 
 typedef struct dk_storage_vtbl {
   uint32_t struct_size;
 
   /* Projects: {"owner", "id", "name", "settings": {...}, "created_us", "updated_us"}.
-   * put creates or replaces; get/delete take {"owner", "id"}; list takes {"owner", "limit", "cursor"}
-   * and orders by updated_us descending. delete removes the project's conversations, runs, events and
-   * archives too. */
+   * put creates or replaces; get/delete take {"owner", "id"}; list takes {"owner", "limit",
+   * "cursor"} and orders by updated_us descending. delete removes the project's conversations,
+   * runs, events and archives too. */
   dk_status (*put_project)(void* self, dk_str request_json, const dk_sink* out_json,
                            const dk_sink* err);
   dk_status (*get_project)(void* self, dk_str request_json, const dk_sink* out_json,
@@ -316,8 +327,8 @@ typedef struct dk_storage_vtbl {
   dk_status (*list_messages)(void* self, dk_str request_json, const dk_sink* out_json,
                              const dk_sink* err);
 
-  /* Runs: {"owner", "id", "conversation_id", "status", "started_us", "ended_us", "usage", "cost_usd",
-   * "error"}; list takes {"owner", "conversation_id", "limit", "cursor"}. */
+  /* Runs: {"owner", "id", "conversation_id", "status", "started_us", "ended_us", "usage",
+   * "cost_usd", "error"}; list takes {"owner", "conversation_id", "limit", "cursor"}. */
   dk_status (*put_run)(void* self, dk_str request_json, const dk_sink* out_json,
                        const dk_sink* err);
   dk_status (*get_run)(void* self, dk_str request_json, const dk_sink* out_json,
@@ -325,19 +336,19 @@ typedef struct dk_storage_vtbl {
   dk_status (*list_runs)(void* self, dk_str request_json, const dk_sink* out_json,
                          const dk_sink* err);
 
-  /* Run events: append takes {"owner", "run_id", "events": [{"seq", "type", "data", "time_us"}]} and is
-   * idempotent per (run_id, seq); list takes {"owner", "run_id", "after_seq", "limit"}. */
+  /* Run events: append takes {"owner", "run_id", "events": [{"seq", "type", "data", "time_us"}]}
+   * and is idempotent per (run_id, seq); list takes {"owner", "run_id", "after_seq", "limit"}. */
   dk_status (*append_run_events)(void* self, dk_str request_json, const dk_sink* out_json,
                                  const dk_sink* err);
   dk_status (*list_run_events)(void* self, dk_str request_json, const dk_sink* out_json,
                                const dk_sink* err);
 
   /* Project archives (backups), streamed so a large archive never sits in memory whole.
-   * put reads the archive from `data` until it returns 0, stores it atomically (a failed or cancelled
-   * put leaves any previous archive intact) and writes {"size", "sha256", "created_us"}.
-   * get writes the archive's bytes to `data` in chunks (each write a chunk; stop when a write fails).
-   * stat writes {"exists": bool, "size", "sha256", "created_us"}; delete removes it.
-   * Every request is {"owner", "project_id"}. THREADING: thread-safe; the host never runs two puts for
+   * put reads the archive from `data` until it returns 0, stores it atomically (a failed or
+   * cancelled put leaves any previous archive intact) and writes {"size", "sha256", "created_us"}.
+   * get writes the archive's bytes to `data` in chunks (each write a chunk; stop when a write
+   * fails). stat writes {"exists": bool, "size", "sha256", "created_us"}; delete removes it. Every
+   * request is {"owner", "project_id"}. THREADING: thread-safe; the host never runs two puts for
    * one project at once. */
   dk_status (*put_archive)(void* self, dk_str request_json, const dk_source* data,
                            const dk_sink* out_json, const dk_sink* err);
@@ -362,7 +373,8 @@ typedef struct dk_storage_vtbl {
 
 /* ---------------------------------------------------------------------------------------------------
  * The descriptor and factories
- * ------------------------------------------------------------------------------------------------- */
+ * -------------------------------------------------------------------------------------------------
+ */
 
 /* A factory creates one instance of a kind.
  * config_json: the plugin's INI section as a JSON object, already validated by the host against
@@ -372,8 +384,8 @@ typedef struct dk_storage_vtbl {
  * out_self / out_vtbl: set on DK_OK. The vtbl must stay valid until the process exits (static).
  * OWNERSHIP: *out_self is plugin-owned and released only through out_vtbl->destroy.
  * THREADING: the host calls factories on its main thread during startup, one at a time.
- * RETURNS: DK_OK, or an error status with a one-line reason on err (the host refuses to start when the
- *   plugin is required). */
+ * RETURNS: DK_OK, or an error status with a one-line reason on err (the host refuses to start when
+ * the plugin is required). */
 typedef dk_status (*dk_create_agent_backend_fn)(dk_str config_json, void** out_self,
                                                 const dk_agent_backend_vtbl** out_vtbl,
                                                 const dk_sink* err);
@@ -390,9 +402,9 @@ typedef dk_status (*dk_create_storage_fn)(dk_str config_json, void** out_self,
  * Every const char* is NUL-terminated UTF-8. */
 typedef struct dk_plugin_descriptor {
   uint32_t struct_size;
-  uint32_t abi_major; /* DK_ABI_MAJOR the plugin was built with */
-  uint32_t abi_minor; /* DK_ABI_MINOR the plugin was built with */
-  const char* id;     /* equals the INI section name after "plugin."; [a-z0-9][a-z0-9.-]* */
+  uint32_t abi_major;      /* DK_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;      /* DK_ABI_MINOR the plugin was built with */
+  const char* id;          /* equals the INI section name after "plugin."; [a-z0-9][a-z0-9.-]* */
   const char* version;     /* the plugin's own semantic version */
   const char* description; /* one line for /healthz and logs; may be NULL */
   /* JSON Schema (an object with "properties"; see docs/configuration.md for the subset the host
@@ -412,8 +424,8 @@ typedef struct dk_plugin_descriptor {
 
 /* The one exported symbol. The host calls it once, on its main thread, right after loading.
  * host: OWNERSHIP host-owned, valid until the process exits; keep the pointer.
- * RETURNS: the plugin's static descriptor, or NULL when the plugin refuses to start (it should say why
- *   through host->log first). */
+ * RETURNS: the plugin's static descriptor, or NULL when the plugin refuses to start (it should say
+ * why through host->log first). */
 typedef const dk_plugin_descriptor* (*dk_plugin_entry_fn)(const dk_host_api* host);
 
 #ifdef __cplusplus

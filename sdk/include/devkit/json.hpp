@@ -1,14 +1,15 @@
 // devkit/json.hpp: a small JSON reader/writer for plugins that build with nothing but sdk/include.
 //
 // Hand-written on purpose: the SDK must not depend on any library (third parties may use another
-// nlohmann version, or none), yet every plugin must read its config and tool arguments, which cross the
-// ABI as JSON text. It is strict RFC 8259 (no comments, no trailing commas), keeps object key order,
-// limits nesting depth, and parses numbers as int64 when they are integers. First-party plugins inside
-// this repository may use nlohmann/json instead.
+// nlohmann version, or none), yet every plugin must read its config and tool arguments, which cross
+// the ABI as JSON text. It is strict RFC 8259 (no comments, no trailing commas), keeps object key
+// order, limits nesting depth, and parses numbers as int64 when they are integers. First-party
+// plugins inside this repository may use nlohmann/json instead.
 //
 // THREADING: values are plain data; no shared state.
 #pragma once
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -112,8 +113,9 @@ class Value {
         out += "null";  // JSON has no NaN/Inf
       } else {
         char buf[32];
-        std::snprintf(buf, sizeof(buf), "%.17g", *d);
-        out += buf;
+        // Shortest text that reads back as the same double, independent of the locale.
+        const auto result = std::to_chars(buf, buf + sizeof(buf), *d);
+        out.append(buf, result.ptr);
       }
     } else if (isString()) {
       quote(asString(), out);
@@ -144,13 +146,27 @@ class Value {
     out += '"';
     for (char c : s) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char buf[8];
@@ -347,14 +363,30 @@ class Parser {
       }
       const char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = parseHex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -402,11 +434,33 @@ class Parser {
       if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') fail("bad exponent");
       while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
     }
-    const std::string text(s_.substr(start, pos_ - start));
-    if (isInteger && text.size() < 19) {
-      return Value(static_cast<int64_t>(std::stoll(text)));
+    // from_chars: locale-independent, no exceptions, and exact about range.
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + pos_;
+    if (isInteger) {
+      int64_t i = 0;
+      const auto [ptr, ec] = std::from_chars(first, last, i);
+      if (ec == std::errc() && ptr == last) {
+        return Value(i);
+      }
+      // Beyond int64: fall through and keep it as a double, as most JSON readers do.
     }
-    return Value(std::stod(text));
+    double d = 0;
+    const auto [ptr, ec] = std::from_chars(first, last, d);
+    if (ptr != last || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+      fail("bad number");
+    }
+    if (ec == std::errc::result_out_of_range) {
+      // from_chars leaves d untouched here; a negative exponent means underflow (reads as zero,
+      // like every JSON reader), anything else is too large for a double.
+      const std::string_view text(first, static_cast<size_t>(last - first));
+      const size_t e = text.find_first_of("eE");
+      if (e == std::string_view::npos || e + 1 >= text.size() || text[e + 1] != '-') {
+        fail("number out of range");
+      }
+      d = text.front() == '-' ? -0.0 : 0.0;
+    }
+    return Value(d);
   }
 
   std::string_view s_;

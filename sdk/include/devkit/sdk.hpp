@@ -1,18 +1,20 @@
 // devkit/sdk.hpp: header-only C++20 helpers over devkit/abi.h for plugin authors.
 //
-// Uses the C++ standard library only. A plugin derives one class per kind it provides from the bases
-// below (ToolProvider, AgentBackend, SkillsSource, Storage), gives each a constructor
+// Uses the C++ standard library only. A plugin derives one class per kind it provides from the
+// bases below (ToolProvider, AgentBackend, SkillsSource, Storage), gives each a constructor
 // `Impl(const devkit::sdk::Host&, std::string_view configJson)`, and names them in one
 // DK_DEFINE_PLUGIN(...) line. The macro defines the exported entry point, a static descriptor and
-// `noexcept` trampolines that turn every exception into a status code plus a message, so nothing C++
-// ever crosses the boundary.
+// `noexcept` trampolines that turn every exception into a status code plus a message, so nothing
+// C++ ever crosses the boundary.
 //
-// Build plugins with -fvisibility=hidden (and -fvisibility-inlines-hidden) so that the SDK's
-// template statics stay private to the plugin and dk_plugin_entry is the only exported symbol.
+// Build plugins with -fvisibility=hidden and a linker version script that exports dk_plugin_entry
+// only (cmake/plugin.map; sdk/ABI.md): libstdc++ declares its templates with default visibility, so
+// hidden visibility alone still exports their instantiations and GNU_UNIQUE statics.
 #pragma once
 
 #include <devkit/abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -41,7 +43,8 @@ inline std::string_view toView(dk_str s) noexcept {
 /// DK_ERR_INTERNAL with its what() text. Never escapes the plugin: the trampolines catch it.
 class Error : public std::runtime_error {
  public:
-  Error(dk_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  Error(dk_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
   dk_status status() const noexcept { return status_; }
 
  private:
@@ -49,8 +52,8 @@ class Error : public std::runtime_error {
 };
 
 /// The host's services as seen by one plugin: logging, host version.
-/// OWNERSHIP: a cheap copyable view over the host-owned dk_host_api, valid for the process lifetime.
-/// THREADING: every member is thread-safe.
+/// OWNERSHIP: a cheap copyable view over the host-owned dk_host_api, valid for the process
+/// lifetime. THREADING: every member is thread-safe.
 class Host {
  public:
   Host() = default;
@@ -80,8 +83,8 @@ class Host {
 };
 
 /// A view over a host-owned dk_sink.
-/// OWNERSHIP: does not own the sink; valid as long as the sink is (see the function that passed it).
-/// THREADING: as the underlying sink: do not write to one sink from two threads at once.
+/// OWNERSHIP: does not own the sink; valid as long as the sink is (see the function that passed
+/// it). THREADING: as the underlying sink: do not write to one sink from two threads at once.
 class Sink {
  public:
   Sink() = default;
@@ -226,7 +229,8 @@ inline void writeError(const dk_sink* err, std::string_view message) noexcept {
   Sink(err).write(message);
 }
 
-// Runs f; every exception becomes a status and a message on err. The heart of "no exceptions cross".
+// Runs f; every exception becomes a status and a message on err. The heart of "no exceptions
+// cross".
 template <class F>
 dk_status guard(const dk_sink* err, F&& f) noexcept {
   try {
@@ -308,7 +312,8 @@ struct ToolProviderGlue {
   static dk_status callTool(void* self, const dk_tool_call* call, const dk_sink* out,
                             const dk_sink* err) noexcept {
     return guard(err, [&] {
-      if (call == nullptr || call->struct_size < sizeof(dk_str) * 3 + sizeof(uint32_t)) {
+      if (call == nullptr ||
+          call->struct_size < offsetof(dk_tool_call, cancel) + sizeof(call->cancel)) {
         throw Error(DK_ERR_INVALID_ARGUMENT, "malformed dk_tool_call");
       }
       ToolCall c{toView(call->name), toView(call->arguments_json), toView(call->context_json),
@@ -336,8 +341,12 @@ struct AgentBackendGlue {
     return guard(err, [&] { static_cast<Impl*>(self)->closeSessions(toView(options)); });
   }
   static const dk_agent_backend_vtbl* vtbl() noexcept {
-    static const dk_agent_backend_vtbl v{sizeof(dk_agent_backend_vtbl), &startTurn, &sendInput,
-                                         &closeSessions, &healthOf<Impl>, &destroyOf<Impl>};
+    static const dk_agent_backend_vtbl v{sizeof(dk_agent_backend_vtbl),
+                                         &startTurn,
+                                         &sendInput,
+                                         &closeSessions,
+                                         &healthOf<Impl>,
+                                         &destroyOf<Impl>};
     return &v;
   }
 };
@@ -355,8 +364,12 @@ struct SkillsSourceGlue {
     return guard(err, [&] { static_cast<Impl*>(self)->reload(); });
   }
   static const dk_skills_source_vtbl* vtbl() noexcept {
-    static const dk_skills_source_vtbl v{sizeof(dk_skills_source_vtbl), &listSkills, &validateSkill,
-                                         &reload, &healthOf<Impl>, &destroyOf<Impl>};
+    static const dk_skills_source_vtbl v{sizeof(dk_skills_source_vtbl),
+                                         &listSkills,
+                                         &validateSkill,
+                                         &reload,
+                                         &healthOf<Impl>,
+                                         &destroyOf<Impl>};
     return &v;
   }
 };
@@ -371,8 +384,8 @@ struct StorageGlue {
       emit(out, (storage->*M)(toView(request)));
     });
   }
-  static dk_status putArchive(void* self, dk_str request, const dk_source* data,
-                              const dk_sink* out, const dk_sink* err) noexcept {
+  static dk_status putArchive(void* self, dk_str request, const dk_source* data, const dk_sink* out,
+                              const dk_sink* err) noexcept {
     return guard(err, [&] {
       emit(out, static_cast<Impl*>(self)->putArchive(toView(request), Source(data)));
     });
@@ -427,10 +440,10 @@ struct Plugin {
   static_assert(countOf<ToolProvider>() <= 1 && countOf<AgentBackend>() <= 1 &&
                     countOf<SkillsSource>() <= 1 && countOf<Storage>() <= 1,
                 "at most one implementation class per kind");
-  static_assert(((std::is_base_of_v<ToolProvider, Impls> || std::is_base_of_v<AgentBackend, Impls> ||
-                  std::is_base_of_v<SkillsSource, Impls> || std::is_base_of_v<Storage, Impls>) &&
-                 ...),
-                "every implementation class must derive from a devkit::sdk kind base");
+  static_assert(
+      ((std::is_base_of_v<ToolProvider, Impls> || std::is_base_of_v<AgentBackend, Impls> ||
+        std::is_base_of_v<SkillsSource, Impls> || std::is_base_of_v<Storage, Impls>)&&...),
+      "every implementation class must derive from a devkit::sdk kind base");
 
   template <class Impl>
   static void fill(dk_plugin_descriptor& d) noexcept {
@@ -488,11 +501,11 @@ struct Plugin {
 }  // namespace devkit::sdk
 
 /// Defines the plugin's exported entry point. ID, VERSION, DESCRIPTION: string literals; SCHEMA: a
-/// const char* with the JSON Schema of the plugin's INI section (or nullptr); then one implementation
-/// class per kind provided, e.g.
+/// const char* with the JSON Schema of the plugin's INI section (or nullptr); then one
+/// implementation class per kind provided, e.g.
 ///   DK_DEFINE_PLUGIN("hello-tools", "1.0.0", "Two example tools", kSchema, HelloTools)
-#define DK_DEFINE_PLUGIN(ID, VERSION, DESCRIPTION, SCHEMA, ...)                                  \
-  extern "C" DK_EXPORT const dk_plugin_descriptor* dk_plugin_entry(const dk_host_api* host) {    \
-    return ::devkit::sdk::detail::Plugin<__VA_ARGS__>::entry(host, ID, VERSION, DESCRIPTION,   \
-                                                              SCHEMA);                           \
+#define DK_DEFINE_PLUGIN(ID, VERSION, DESCRIPTION, SCHEMA, ...)                               \
+  extern "C" DK_EXPORT const dk_plugin_descriptor* dk_plugin_entry(const dk_host_api* host) { \
+    return ::devkit::sdk::detail::Plugin<__VA_ARGS__>::entry(host, ID, VERSION, DESCRIPTION,  \
+                                                             SCHEMA);                         \
   }

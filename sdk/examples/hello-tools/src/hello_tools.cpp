@@ -3,9 +3,9 @@
 //   hello {name}      -> "Hello, <name>!" (the greeting word comes from the INI key `greeting`)
 //   add   {a, b}      -> the sum, as text and as structuredContent {"sum": n}
 //
-// It shows the whole surface a tool author needs: the config schema, tool listing with inputSchema and
-// annotations, argument parsing, a tool-level error (isError) versus a protocol error (thrown Error),
-// logging through the host, and the cancellation flag.
+// It shows the whole surface a tool author needs: the config schema, tool listing with inputSchema
+// and annotations, argument parsing, a tool-level error (isError) versus a protocol error (thrown
+// Error), logging through the host, and the cancellation flag.
 #include <devkit/json.hpp>
 #include <devkit/sdk.hpp>
 

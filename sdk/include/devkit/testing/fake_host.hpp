@@ -1,8 +1,9 @@
 // devkit/testing/fake_host.hpp: a fake host for plugin unit tests (standard library only).
 //
-// Link the plugin's sources (or its static library) into a test executable, call its dk_plugin_entry
-// with FakeHost::api(), and drive the kinds through the RAII wrappers below, exactly as the real host
-// would: JSON text in, sinks out, statuses checked. No Poco, no loader, no HTTP.
+// Link the plugin's sources (or its static library) into a test executable, call its
+// dk_plugin_entry with FakeHost::api(), and drive the kinds through the RAII wrappers below,
+// exactly as the real host would: JSON text in, sinks out, statuses checked. No Poco, no loader, no
+// HTTP.
 //
 //   devkit::testing::FakeHost host;
 //   const dk_plugin_descriptor* d = dk_plugin_entry(host.api());
@@ -258,7 +259,8 @@ class InstanceHandle {
     CollectingSink err;
     void* self = nullptr;
     const Vtbl* vtbl = nullptr;
-    const dk_status st = factory(dk_str{configJson.data(), configJson.size()}, &self, &vtbl, err.get());
+    const dk_status st =
+        factory(dk_str{configJson.data(), configJson.size()}, &self, &vtbl, err.get());
     if (st != DK_OK) {
       throw std::runtime_error("create failed (status " + std::to_string(st) + "): " + err.text());
     }
