@@ -28,15 +28,7 @@ class PluginRegistryTest : public ::testing::Test {
     }
     return "";
   }
-  // A private plugin dir holding copies of the build's plugins (so tests may break them).
-  std::string copyPlugins() {
-    const fs::path target = dir_.path() / "plugins";
-    fs::create_directories(target);
-    for (const auto& entry : fs::directory_iterator(DEVKIT_PLUGIN_OUTPUT_DIR)) {
-      fs::copy_file(entry.path(), target / entry.path().filename());
-    }
-    return target.string();
-  }
+  std::string copyPlugins() { return copyBuiltPlugins(dir_); }
 
   TempDir dir_;
   config::HostConfig config_;

@@ -129,14 +129,7 @@ class ProcessTest : public ::testing::Test {
     EXPECT_EQ(p.waitExit(20s), 78);
     return p.lines();
   }
-  std::string copyPlugins() {
-    const fs::path target = dir_.path() / "plugins";
-    fs::create_directories(target);
-    for (const auto& entry : fs::directory_iterator(DEVKIT_PLUGIN_OUTPUT_DIR)) {
-      fs::copy_file(entry.path(), target / entry.path().filename());
-    }
-    return target.string();
-  }
+  std::string copyPlugins() { return copyBuiltPlugins(dir_); }
 
   TempDir dir_;
 };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -60,6 +61,17 @@ inline const char* kFivePlugins =
     "[plugin.storage-local]\nenabled = yes\n[plugin.skills]\nenabled = yes\n"
     "[plugin.agent-claude]\nenabled = yes\n[plugin.mcp-databricks]\nenabled = yes\n"
     "[plugin.storage-lakebase]\nenabled = no\n";
+
+/// A private plugin dir inside `dir` holding copies of the build's plugins, so a test may break or
+/// delete them without touching the build.
+inline std::string copyBuiltPlugins(const TempDir& dir) {
+  const std::filesystem::path target = dir.path() / "plugins";
+  std::filesystem::create_directories(target);
+  for (const auto& entry : std::filesystem::directory_iterator(DEVKIT_PLUGIN_OUTPUT_DIR)) {
+    std::filesystem::copy_file(entry.path(), target / entry.path().filename());
+  }
+  return target.string();
+}
 
 /// Loads `ini` into a HostConfig the way the executable does.
 inline config::HostConfig loadIni(const TempDir& dir, const std::string& ini,

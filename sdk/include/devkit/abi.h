@@ -31,10 +31,9 @@
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Versions
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 /* Breaking change: the host refuses a plugin whose abi_major differs from its own. */
 #define DK_ABI_MAJOR 1u
@@ -58,10 +57,9 @@ extern "C" {
 #define DK_EXPORT __attribute__((visibility("default")))
 #endif
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Basic types
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 typedef enum dk_status {
   DK_STATUS_INVALID = 0, /* never returned on purpose; the host treats it as DK_ERR_INTERNAL */
@@ -128,10 +126,9 @@ typedef struct dk_cancel {
   int (*is_cancelled)(void* ctx);
 } dk_cancel;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * The host API (given to the entry point; plugins never link host symbols)
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 /* OWNERSHIP: host-owned; valid from the dk_plugin_entry call until the process exits (the host
  * never unloads a plugin while it runs). One instance per loaded plugin, so log lines carry the
@@ -152,7 +149,7 @@ typedef struct dk_host_api {
   void (*log)(void* host_ctx, dk_log_level level, dk_str message);
 } dk_host_api;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Common shapes used by every kind
  *
  * Health: every instance implements `health(self, out_json)`, writing one JSON object
@@ -163,13 +160,11 @@ typedef struct dk_host_api {
  * Destruction: `destroy(self)` is called exactly once, after every other call on `self` has
  * returned. It must stop and join every thread the instance started; after it returns the plugin
  * must not call any host sink, source or the host API on behalf of that instance.
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Kind 1: agent backend (agent-claude). Drives an LLM agent for one conversation turn at a time.
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 typedef struct dk_agent_backend_vtbl {
   uint32_t struct_size;
@@ -208,10 +203,9 @@ typedef struct dk_agent_backend_vtbl {
   void (*destroy)(void* self);
 } dk_agent_backend_vtbl;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Kind 2: tool provider (mcp-databricks, third-party tools). Tools in MCP's own shapes.
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 /* One tools/call. OWNERSHIP: host-owned, valid during the call_tool call only. */
 typedef struct dk_tool_call {
@@ -252,10 +246,9 @@ typedef struct dk_tool_provider_vtbl {
   void (*destroy)(void* self);
 } dk_tool_provider_vtbl;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Kind 3: skills source (skills). Folders with a SKILL.md that are installed into projects.
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 typedef struct dk_skills_source_vtbl {
   uint32_t struct_size;
@@ -278,7 +271,7 @@ typedef struct dk_skills_source_vtbl {
   void (*destroy)(void* self);
 } dk_skills_source_vtbl;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * Kind 4: storage (storage-local, storage-lakebase). Metadata and project archives.
  *
  * Every operation takes one JSON request and writes one JSON response (chunks concatenated).
@@ -289,8 +282,7 @@ typedef struct dk_skills_source_vtbl {
  * host. THREADING: every function is thread-safe; the host calls them from many HTTP and run
  * threads. ERRORS: DK_ERR_UNAVAILABLE when the database cannot be reached (the host shows it on
  * /healthz and retries later); DK_ERR_CONFLICT for a duplicate id.
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 typedef struct dk_storage_vtbl {
   uint32_t struct_size;
@@ -371,10 +363,9 @@ typedef struct dk_storage_vtbl {
   void (*destroy)(void* self);
 } dk_storage_vtbl;
 
-/* ---------------------------------------------------------------------------------------------------
+/* ----------------------------------------------------------------------------------------------
  * The descriptor and factories
- * -------------------------------------------------------------------------------------------------
- */
+ * ---------------------------------------------------------------------------------------------- */
 
 /* A factory creates one instance of a kind.
  * config_json: the plugin's INI section as a JSON object, already validated by the host against
