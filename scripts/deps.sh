@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libpq-dev libsqlite3-dev libssl-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang-format curl)
+  packages+=(clang-format curl postgresql)
 fi
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, and runs every test:
 #   1. the formatting check (.clang-format),
-#   2. all GoogleTest suites through CTest (unit, abi, integration),
+#   2. all GoogleTest suites through CTest (unit, abi, integration, storage); the storage suites run
+#      against a throwaway PostgreSQL 15 cluster that CTest starts and stops (scripts/pg-test-cluster.sh),
 #   3. the ABI suite again in an AddressSanitizer + UBSan build (preset "asan").
 set -euo pipefail
 cd "$(dirname "$0")/.."

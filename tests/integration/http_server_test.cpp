@@ -76,11 +76,16 @@ TEST_F(HttpServerTest, HealthzListsTheFivePluginsLoaded) {
   EXPECT_EQ(states["agent-claude"], "loaded");
   EXPECT_EQ(states["mcp-databricks"], "loaded");
   EXPECT_EQ(states["storage-lakebase"], "disabled");
-  // The skeleton storage cannot be reached yet, and /healthz says so rather than pretending.
   EXPECT_EQ(h["storage"]["plugin"], "storage-local");
-  EXPECT_EQ(h["storage"]["reachable"], false);
+  EXPECT_EQ(h["storage"]["reachable"], true);
+  EXPECT_EQ(h["storage"]["status"], "ok");
+  EXPECT_EQ(h["backup"]["dirty"], 0);
+  // The skeleton plugins say they are unimplemented, and /healthz passes that on honestly.
   EXPECT_EQ(h["status"], "degraded");
-  EXPECT_FALSE(h["problems"].empty());
+  ASSERT_EQ(h["problems"].size(), 3u) << h["problems"].dump();
+  for (const auto& problem : h["problems"]) {
+    EXPECT_NE(problem.get<std::string>().find("unimplemented"), std::string::npos) << problem;
+  }
   for (const auto& p : h["plugins"]) {
     if (p["state"] == "loaded") {
       EXPECT_EQ(p["kinds"].size(), 1u) << p.dump();

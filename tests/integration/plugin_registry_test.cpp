@@ -131,9 +131,11 @@ TEST_F(PluginRegistryTest, WorldWritablePluginIsRefused) {
 }
 
 TEST_F(PluginRegistryTest, TwoStoragePluginsAreRefused) {
-  const std::string e = load(
-      "[plugin.storage-local]\nenabled = yes\n"
-      "[plugin.storage-lakebase]\nenabled = yes\n");
+  // Both configured well enough to start (lakebase pointed at a refused port: it starts "down").
+  const std::string e =
+      load("[plugin.storage-local]\nenabled = yes\n[plugin.storage-lakebase]\nenabled = yes\n",
+           DEVKIT_PLUGIN_OUTPUT_DIR,
+           {"DEVKIT__PLUGIN__STORAGE_LAKEBASE__DSN=postgresql://devkit@127.0.0.1:1/x"});
   EXPECT_NE(e.find("both provide the storage kind"), std::string::npos) << e;
 }
 

@@ -10,8 +10,18 @@
 namespace devkit::app {
 
 Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
-    : config_(std::move(config)), registry_(unload), router_(std::make_shared<http::Router>()) {
+    : config_(std::move(config)),
+      registry_(unload),
+      router_(std::make_shared<http::Router>()),
+      paths_(std::filesystem::path(config_.dataDir) / "projects",
+             std::filesystem::path(config_.dataDir) / "state",
+             std::filesystem::path(config_.dataDir) / "tmp") {
   registry_.loadAll(config_, kVersion);
+  if (auto storage = registry_.storage(); storage && config_.backup.enabled) {
+    projects::BackupService::Options options;
+    options.interval = std::chrono::seconds(config_.backup.intervalS);
+    backups_ = std::make_unique<projects::BackupService>(storage, paths_, options);
+  }
   registerRoutes();
 }
 
@@ -43,6 +53,9 @@ void Host::start() {
   }
   server_ = std::make_unique<http::HttpServer>(options, router_);
   server_->start();
+  if (backups_) {
+    backups_->start();
+  }
   startedAt_ = std::chrono::steady_clock::now();
 }
 
@@ -57,6 +70,9 @@ bool Host::stop() {
   if (server_) {
     clean = server_->stop(std::chrono::seconds(config_.server.shutdownTimeoutS));
   }
+  if (backups_) {
+    backups_->stop();  // before the storage plugin it writes to goes away
+  }
   if (clean) {
     registry_.shutdown();
   }
@@ -69,7 +85,9 @@ nlohmann::json Host::health() const {
                                     std::chrono::steady_clock::now() - startedAt_)
                                     .count()
                               : 0;
-  return buildHealth(registry_, kVersion, uptime, stopping);
+  nlohmann::json doc = buildHealth(registry_, kVersion, uptime, stopping);
+  doc["backup"] = backups_ ? backups_->health() : nlohmann::json(nullptr);
+  return doc;
 }
 
 }  // namespace devkit::app

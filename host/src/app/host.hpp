@@ -9,6 +9,7 @@
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "projects/backup_service.hpp"
 
 namespace devkit::app {
 
@@ -38,6 +39,9 @@ class Host {
   nlohmann::json health() const;
 
   const config::HostConfig& config() const { return config_; }
+  /// The backup service, or null when no storage plugin is enabled or [backup] enabled = no.
+  projects::BackupService* backups() { return backups_.get(); }
+  const projects::ProjectPaths& paths() const { return paths_; }
   plugins::PluginRegistry& plugins() { return registry_; }
 
  private:
@@ -46,6 +50,8 @@ class Host {
   config::HostConfig config_;
   plugins::PluginRegistry registry_;
   std::shared_ptr<http::Router> router_;
+  projects::ProjectPaths paths_;
+  std::unique_ptr<projects::BackupService> backups_;
   std::unique_ptr<http::HttpServer> server_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;

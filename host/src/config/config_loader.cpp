@@ -186,6 +186,8 @@ HostConfig loadConfig(const LoadOptions& options) {
   }
   config.logging.level = config.sections["logging"]["level"];
   config.logging.format = config.sections["logging"]["format"];
+  config.backup.enabled = config.sections["backup"]["enabled"];
+  config.backup.intervalS = config.sections["backup"]["interval_s"];
   config.dataDir = absolutePath(config.sections["data"]["dir"]);
   config.pluginDir = absolutePath(config.sections["plugins"]["dir"]);
   // Later references (plugin schema defaults such as ${data.dir}/devkit.sqlite) see absolute paths,

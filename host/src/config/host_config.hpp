@@ -31,6 +31,11 @@ struct LoggingSettings {
   std::string format = "text";
 };
 
+struct BackupSettings {
+  bool enabled = true;
+  int intervalS = 600;
+};
+
 /// One [plugin.<id>] section: the keys the host consumes, and the rest for the plugin's own schema.
 struct PluginSettings {
   std::string id;
@@ -48,6 +53,7 @@ struct HostConfig {
   std::string home;  // ${host.home}: the directory above the executable's bin/
   ServerSettings server;
   LoggingSettings logging;
+  BackupSettings backup;
   std::string dataDir;
   std::string pluginDir;
   std::vector<PluginSettings> plugins;

@@ -39,6 +39,12 @@ const nlohmann::json& hostSectionSchemas() {
     "dir": {"type": "string", "default": "./data", "minLength": 1,
             "description": "Where projects, state and the embedded database live."}
   }},
+  "backup": {"type": "object", "additionalProperties": false, "properties": {
+    "enabled": {"type": "boolean", "default": true,
+                "description": "Archive changed projects into the storage plugin."},
+    "interval_s": {"type": "integer", "default": 600, "minimum": 1, "maximum": 86400,
+                   "description": "Seconds between passes over the projects marked dirty."}
+  }},
   "plugins": {"type": "object", "additionalProperties": false, "properties": {
     "dir": {"type": "string", "default": "${host.home}/lib/devkit/plugins", "minLength": 1,
             "description": "The only directory plugins are loaded from."}

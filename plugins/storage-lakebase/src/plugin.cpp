@@ -1,45 +1,28 @@
-// storage-lakebase: storage on PostgreSQL / Databricks Lakebase.
+// storage-lakebase: storage on PostgreSQL / Databricks Lakebase (docs/storage.md).
 //
-// This build is the plugin's skeleton: it loads, declares its kind, version and config schema, and
-// every storage operation answers DK_ERR_UNSUPPORTED; issue #3 implements it.
+// The JSON side is storage-common's StorageAdapter; PgBackend (pg_backend.hpp) stores. The config
+// is resolved at create: a config that says nothing about where the database is fails the create
+// with DK_ERR_INVALID_ARGUMENT; a database that cannot be reached yet does not (the instance
+// starts "down" and reconnects on later calls).
 #include <devkit/sdk.hpp>
+#include <devkit/storage/adapter.hpp>
 
-#include <string>
+#include <memory>
 #include <string_view>
+
+#include "config.hpp"
+#include "pg_backend.hpp"
 
 namespace {
 
-constexpr const char* kConfigSchema = R"({
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "dsn": {"type": "string", "default": "", "secret": true,
-            "description": "postgresql:// URL (LAKEBASE_PG_URL style); empty uses the PG* variables."},
-    "schema": {"type": "string", "default": "devkit", "pattern": "^[a-z_][a-z0-9_]{0,62}$",
-               "description": "PostgreSQL schema that holds the tables."},
-    "instance_name": {"type": "string", "default": "",
-                      "description": "Lakebase provisioned instance; its OAuth token is the password."},
-    "endpoint": {"type": "string", "default": "",
-                 "description": "Lakebase autoscaling endpoint name (instead of instance_name)."},
-    "pool_size": {"type": "integer", "default": 8, "minimum": 1, "maximum": 256,
-                  "description": "Connections kept open at most."}
-  }
-})";
-
-class LakebaseStorage final : public devkit::sdk::Storage {
+class LakebaseStorage final : public devkit::storage::StorageAdapter {
  public:
-  LakebaseStorage(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.debug("storage-lakebase loaded; storage operations are not implemented in this build");
-  }
-  std::string health() override {
-    return R"({"status":"unimplemented","detail":"storage operations are not implemented yet","reachable":false,"schema_version":0})";
-  }
-
- private:
-  devkit::sdk::Host host_;
+  LakebaseStorage(const devkit::sdk::Host& host, std::string_view configJson)
+      : StorageAdapter(std::make_unique<devkit::lakebase::PgBackend>(
+            host, devkit::lakebase::parseConfig(configJson, devkit::lakebase::processEnv()))) {}
 };
 
 }  // namespace
 
-DK_DEFINE_PLUGIN("storage-lakebase", "0.1.0", "PostgreSQL / Databricks Lakebase storage",
-                 kConfigSchema, LakebaseStorage)
+DK_DEFINE_PLUGIN("storage-lakebase", "0.2.0", "PostgreSQL / Databricks Lakebase storage",
+                 devkit::lakebase::kConfigSchema, LakebaseStorage)

@@ -1,14 +1,20 @@
-// storage-local: the embedded default storage (SQLite metadata + archive files under the data dir).
-//
-// This build is the plugin's skeleton: it loads, declares its kind, version and config schema, and
-// every storage operation answers DK_ERR_UNSUPPORTED (the SDK's Storage defaults); /healthz shows
-// the storage as not reachable until issue #3 implements it.
+// storage-local: the embedded default storage. Metadata (projects, conversations, messages, runs,
+// run events, host state) in a SQLite database, project archives as files; the storage kind's JSON
+// side is StorageAdapter's (plugins/storage-common), the storing is SqliteBackend's.
 #include <devkit/sdk.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "devkit/storage/adapter.hpp"
+#include "sqlite_backend.hpp"
+
 namespace {
+
+using devkit::sdk::Error;
 
 constexpr const char* kConfigSchema = R"({
   "type": "object",
@@ -23,17 +29,48 @@ constexpr const char* kConfigSchema = R"({
   }
 })";
 
-class LocalStorage final : public devkit::sdk::Storage {
- public:
-  LocalStorage(const devkit::sdk::Host& host, std::string_view /*configJson*/) : host_(host) {
-    host_.debug("storage-local loaded; storage operations are not implemented in this build");
-  }
-  std::string health() override {
-    return R"({"status":"unimplemented","detail":"storage operations are not implemented yet","reachable":false,"schema_version":0})";
-  }
+constexpr int kDefaultBusyTimeoutMs = 5000;
+constexpr int kMaxBusyTimeoutMs = 600000;
 
- private:
-  devkit::sdk::Host host_;
+std::string pathSetting(const nlohmann::json& config, const char* key) {
+  const auto it = config.find(key);
+  if (it == config.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    throw Error(DK_ERR_INVALID_ARGUMENT, std::string("\"") + key + "\" must be a non-empty path");
+  }
+  const std::string& path = it->get_ref<const std::string&>();
+  // The host expands ${...}; a leftover one would create a directory literally named "${data.dir}".
+  if (path.find("${") != std::string::npos) {
+    throw Error(DK_ERR_INVALID_ARGUMENT,
+                std::string("\"") + key + "\" holds an unexpanded variable: " + path);
+  }
+  return path;
+}
+
+devkit::storage::local::LocalConfig parseConfig(std::string_view configJson) {
+  const nlohmann::json config = nlohmann::json::parse(configJson, nullptr, false);
+  if (config.is_discarded() || !config.is_object()) {
+    throw Error(DK_ERR_INVALID_ARGUMENT, "the configuration is not a JSON object");
+  }
+  devkit::storage::local::LocalConfig out;
+  out.database = pathSetting(config, "database");
+  out.archiveDir = pathSetting(config, "archive_dir");
+  out.busyTimeoutMs = kDefaultBusyTimeoutMs;
+  if (const auto it = config.find("busy_timeout_ms"); it != config.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+        it->get<int64_t>() > kMaxBusyTimeoutMs) {
+      throw Error(DK_ERR_INVALID_ARGUMENT,
+                  "\"busy_timeout_ms\" must be an integer from 0 to 600000");
+    }
+    out.busyTimeoutMs = it->get<int>();
+  }
+  return out;
+}
+
+class LocalStorage final : public devkit::storage::StorageAdapter {
+ public:
+  LocalStorage(const devkit::sdk::Host& host, std::string_view configJson)
+      : StorageAdapter(std::make_unique<devkit::storage::local::SqliteBackend>(
+            host, parseConfig(configJson))) {}
 };
 
 }  // namespace

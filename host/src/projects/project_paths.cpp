@@ -1,0 +1,28 @@
+#include "projects/project_paths.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace devkit::projects {
+
+bool ProjectPaths::validId(const std::string& id) {
+  if (id.empty() || id.size() > 128 || id == "." || id == "..") {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+std::filesystem::path ProjectPaths::projectDir(const std::string& id) const {
+  if (!validId(id)) throw std::invalid_argument("invalid project id");
+  return projectsRoot_ / id;
+}
+
+std::filesystem::path ProjectPaths::stateDir(const std::string& id) const {
+  if (!validId(id)) throw std::invalid_argument("invalid project id");
+  return stateRoot_ / id;
+}
+
+}  // namespace devkit::projects
