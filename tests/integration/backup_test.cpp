@@ -438,6 +438,42 @@ TEST_P(PostgresOutageTest, DatabaseStoppedWhileAnArchiveStreams) {
   EXPECT_EQ(projects::contentHash(paths_->projectDir("p1"), paths_->stateDir("p1")), expected);
 }
 
+// The same outage as an operator sees it: a running host on storage-lakebase keeps serving and
+// /healthz says storage is unreachable, then recovers by itself.
+TEST_P(PostgresOutageTest, HealthzShowsStorageDownWhileThePostgresIsDown) {
+  std::string dsn = readFile(fs::path(DEVKIT_TEST_PG_DIR) / "dsn");
+  while (!dsn.empty() && std::isspace(static_cast<unsigned char>(dsn.back()))) dsn.pop_back();
+  TempDir hostDir;
+  app::Host host(loadIni(
+      hostDir,
+      hostIni(hostDir, "[plugin.storage-lakebase]\nenabled = yes\nschema = " + schema_ + "\n"),
+      {"DEVKIT__PLUGIN__STORAGE_LAKEBASE__DSN=" + dsn}));
+  host.start();
+  const auto storageOf = [&] {
+    const nlohmann::json h = fetch(host.port(), "GET", "/healthz").json();
+    return std::make_pair(h["storage"], h["problems"]);
+  };
+  // Health answers are cached for a moment; poll rather than guess the cache's age.
+  const auto waitReachable = [&](bool wanted) {
+    for (int i = 0; i < 100; ++i) {
+      if (storageOf().first["reachable"] == wanted) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(waitReachable(true));
+  ASSERT_EQ(cluster("stop"), 0);
+  EXPECT_TRUE(waitReachable(false));
+  const auto [storage, problems] = storageOf();
+  EXPECT_EQ(storage["plugin"], "storage-lakebase");
+  EXPECT_NE(problems.dump().find("storage 'storage-lakebase' is not reachable"), std::string::npos)
+      << problems.dump();
+  EXPECT_EQ(fetch(host.port(), "GET", "/healthz").status, 200);  // the host itself keeps serving
+  ASSERT_EQ(cluster("restart"), 0);
+  EXPECT_TRUE(waitReachable(true));
+  host.stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, PostgresOutageTest, ::testing::Values("lakebase"),
                          [](const auto& info) { return info.param; });
 
