@@ -32,6 +32,13 @@ std::string readFile(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The DSN of the test PostgreSQL cluster (the `pg` CTest fixture writes it).
+std::string testDsn() {
+  std::string dsn = readFile(fs::path(DEVKIT_TEST_PG_DIR) / "dsn");
+  while (!dsn.empty() && std::isspace(static_cast<unsigned char>(dsn.back()))) dsn.pop_back();
+  return dsn;
+}
+
 // A project tree with nested dirs, an empty dir, unicode names and binary content.
 void makeProject(const fs::path& projectDir, const fs::path& stateDir, int salt = 0) {
   fs::create_directories(projectDir / "src/pipelines");
@@ -268,8 +275,7 @@ class BackupServiceTest : public ::testing::TestWithParam<std::string> {
                 {"archive_dir", (data_ / "archives").string()},
                 {"busy_timeout_ms", 5000}};
     } else {
-      std::string dsn = readFile(fs::path(DEVKIT_TEST_PG_DIR) / "dsn");
-      while (!dsn.empty() && std::isspace(static_cast<unsigned char>(dsn.back()))) dsn.pop_back();
+      const std::string dsn = testDsn();
       config = {{"dsn", dsn}, {"schema", schema_}, {"pool_size", 4}};
     }
     return plugins::createStorage(lib_, config.dump());
@@ -441,8 +447,7 @@ TEST_P(PostgresOutageTest, DatabaseStoppedWhileAnArchiveStreams) {
 // The same outage as an operator sees it: a running host on storage-lakebase keeps serving and
 // /healthz says storage is unreachable, then recovers by itself.
 TEST_P(PostgresOutageTest, HealthzShowsStorageDownWhileThePostgresIsDown) {
-  std::string dsn = readFile(fs::path(DEVKIT_TEST_PG_DIR) / "dsn");
-  while (!dsn.empty() && std::isspace(static_cast<unsigned char>(dsn.back()))) dsn.pop_back();
+  const std::string dsn = testDsn();
   TempDir hostDir;
   app::Host host(loadIni(
       hostDir,
