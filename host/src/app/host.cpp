@@ -13,15 +13,29 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
     : config_(std::move(config)),
       registry_(unload),
       router_(std::make_shared<http::Router>()),
-      paths_(std::filesystem::path(config_.dataDir) / "projects",
-             std::filesystem::path(config_.dataDir) / "state",
-             std::filesystem::path(config_.dataDir) / "tmp") {
+      // Scratch space beside the project dirs, so restores and deletes are single renames.
+      paths_(config_.projects.baseDir, std::filesystem::path(config_.dataDir) / "state",
+             std::filesystem::path(config_.projects.baseDir) / ".tmp"),
+      identity_(config_.auth) {
   registry_.loadAll(config_, kVersion);
-  if (auto storage = registry_.storage(); storage && config_.backup.enabled) {
+  auto storage = registry_.storage();
+  if (storage && config_.backup.enabled) {
     projects::BackupService::Options options;
     options.interval = std::chrono::seconds(config_.backup.intervalS);
     backups_ = std::make_unique<projects::BackupService>(storage, paths_, options);
   }
+  store_ = std::make_unique<store::Store>(
+      storage ? storage
+              : store::unavailableStorage("no storage plugin is enabled (enable "
+                                          "[plugin.storage-local] or [plugin.storage-lakebase])"));
+  skills_ = std::make_unique<projects::SkillsInstaller>(registry_.skillsSource());
+  projects::ProjectService::Options projectOptions;
+  projectOptions.defaultCatalog = config_.projects.defaultCatalog;
+  projects_ = std::make_unique<projects::ProjectService>(*store_, paths_, *skills_, runs_,
+                                                         backups_.get(), projectOptions);
+  conversations_ = std::make_unique<conversations::ConversationService>(*store_, runs_);
+  api_ = std::make_unique<api::ApiContext>(
+      api::ApiContext{config_, identity_, *projects_, *conversations_, runs_});
   registerRoutes();
 }
 
@@ -32,6 +46,7 @@ void Host::registerRoutes() {
     const nlohmann::json doc = health();
     http::sendJson(ctx.response, doc["status"] == "stopping" ? 503 : 200, doc);
   });
+  api::registerRoutes(*router_, *api_);
 }
 
 void Host::start() {

@@ -9,7 +9,14 @@
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "api/api.hpp"
+#include "conversations/conversation_service.hpp"
+#include "identity/identity.hpp"
 #include "projects/backup_service.hpp"
+#include "projects/project_service.hpp"
+#include "projects/skills_installer.hpp"
+#include "runs/live_runs.hpp"
+#include "store/store.hpp"
 
 namespace devkit::app {
 
@@ -43,6 +50,9 @@ class Host {
   projects::BackupService* backups() { return backups_.get(); }
   const projects::ProjectPaths& paths() const { return paths_; }
   plugins::PluginRegistry& plugins() { return registry_; }
+  projects::ProjectService& projects() { return *projects_; }
+  conversations::ConversationService& conversations() { return *conversations_; }
+  runs::LiveRuns& liveRuns() { return runs_; }
 
  private:
   void registerRoutes();
@@ -52,6 +62,13 @@ class Host {
   std::shared_ptr<http::Router> router_;
   projects::ProjectPaths paths_;
   std::unique_ptr<projects::BackupService> backups_;
+  identity::Identity identity_;
+  runs::LiveRuns runs_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<projects::SkillsInstaller> skills_;
+  std::unique_ptr<projects::ProjectService> projects_;
+  std::unique_ptr<conversations::ConversationService> conversations_;
+  std::unique_ptr<api::ApiContext> api_;
   std::unique_ptr<http::HttpServer> server_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;

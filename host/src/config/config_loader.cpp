@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -84,6 +85,44 @@ bool validPluginId(const std::string& id) {
     return std::islower(static_cast<unsigned char>(c)) ||
            std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
   });
+}
+
+// "https://adb-1.2.azuredatabricks.net/" or "adb-1.2.azuredatabricks.net" -> "https://adb-1.2...net".
+std::string normaliseWorkspaceUrl(std::string url) {
+  while (!url.empty() && (url.back() == '/' || std::isspace(static_cast<unsigned char>(url.back())))) {
+    url.pop_back();
+  }
+  if (!url.empty() && url.find("://") == std::string::npos) {
+    url = "https://" + url;
+  }
+  return url;
+}
+
+void loadAuth(HostConfig& config, const std::string& file) {
+  const nlohmann::json& auth = config.sections["auth"];
+  config.auth.mode = auth["mode"] == "databricks-apps" ? AuthMode::kDatabricksApps : AuthMode::kDev;
+  std::string email = auth["dev_user_email"];
+  std::transform(email.begin(), email.end(), email.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto at = email.find('@');
+  const bool printable = std::all_of(email.begin(), email.end(), [](unsigned char c) {
+    return c > 0x20 && c != 0x7f;
+  });
+  if (at == std::string::npos || at == 0 || at + 1 == email.size() || !printable) {
+    throw ConfigError(file, "auth", "dev_user_email",
+                      "must be an e-mail address (name@domain, no spaces), got '" + email + "'");
+  }
+  config.auth.devUserEmail = email;
+  config.auth.devUserName = auth["dev_user_name"];
+  std::string url = auth["workspace_url"];
+  if (url.empty()) {
+    if (const char* env = std::getenv("DATABRICKS_HOST")) url = env;
+  }
+  config.auth.workspaceUrl = normaliseWorkspaceUrl(url);
+  const std::string& u = config.auth.workspaceUrl;
+  if (!u.empty() && u.rfind("https://", 0) != 0 && u.rfind("http://", 0) != 0) {
+    throw ConfigError(file, "auth", "workspace_url", "must be an http(s) URL, got '" + u + "'");
+  }
 }
 
 std::string absolutePath(const std::string& p) {
@@ -189,6 +228,13 @@ HostConfig loadConfig(const LoadOptions& options) {
   config.backup.enabled = config.sections["backup"]["enabled"];
   config.backup.intervalS = config.sections["backup"]["interval_s"];
   config.dataDir = absolutePath(config.sections["data"]["dir"]);
+  loadAuth(config, options.file);
+  const nlohmann::json& projects = config.sections["projects"];
+  config.projects.baseDir = absolutePath(projects["base_dir"]);
+  config.projects.defaultCatalog = projects["default_catalog"];
+  config.projects.maxFileBytes = projects["max_file_bytes"];
+  config.projects.maxTreeEntries = projects["max_tree_entries"];
+  config.sections["projects"]["base_dir"] = config.projects.baseDir;
   config.pluginDir = absolutePath(config.sections["plugins"]["dir"]);
   // Later references (plugin schema defaults such as ${data.dir}/devkit.sqlite) see absolute paths,
   // so a plugin never depends on the host's working directory.

@@ -36,6 +36,22 @@ struct BackupSettings {
   int intervalS = 600;
 };
 
+enum class AuthMode { kDev, kDatabricksApps };
+
+struct AuthSettings {
+  AuthMode mode = AuthMode::kDev;
+  std::string devUserEmail = "developer@localhost";  // lower-cased
+  std::string devUserName;                           // empty: the e-mail's local part
+  std::string workspaceUrl;  // normalised https://host, no trailing slash; may be empty
+};
+
+struct ProjectsSettings {
+  std::string baseDir;  // absolute
+  std::string defaultCatalog = "main";
+  int64_t maxFileBytes = 10 << 20;
+  int maxTreeEntries = 20000;
+};
+
 /// One [plugin.<id>] section: the keys the host consumes, and the rest for the plugin's own schema.
 struct PluginSettings {
   std::string id;
@@ -54,6 +70,8 @@ struct HostConfig {
   ServerSettings server;
   LoggingSettings logging;
   BackupSettings backup;
+  AuthSettings auth;
+  ProjectsSettings projects;
   std::string dataDir;
   std::string pluginDir;
   std::vector<PluginSettings> plugins;

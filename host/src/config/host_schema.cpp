@@ -39,6 +39,27 @@ const nlohmann::json& hostSectionSchemas() {
     "dir": {"type": "string", "default": "./data", "minLength": 1,
             "description": "Where projects, state and the embedded database live."}
   }},
+  "auth": {"type": "object", "additionalProperties": false, "properties": {
+    "mode": {"type": "string", "default": "dev", "enum": ["dev", "databricks-apps"],
+             "description": "dev: every request is the one configured local user. databricks-apps: the user the Databricks Apps proxy forwards (X-Forwarded-Email, then X-Forwarded-User); requests without them get 401."},
+    "dev_user_email": {"type": "string", "default": "developer@localhost", "minLength": 3,
+                       "maxLength": 320, "description": "The local user in dev mode."},
+    "dev_user_name": {"type": "string", "default": "",
+                      "description": "Display name of the dev user; default: the e-mail's local part."},
+    "workspace_url": {"type": "string", "default": "",
+                      "description": "The Databricks workspace URL shown to users; default: $DATABRICKS_HOST."}
+  }},
+  "projects": {"type": "object", "additionalProperties": false, "properties": {
+    "base_dir": {"type": "string", "default": "${data.dir}/projects", "minLength": 1,
+                 "description": "Where project working dirs live (the agent's cwd)."},
+    "default_catalog": {"type": "string", "default": "main", "minLength": 1, "maxLength": 255,
+                        "description": "Unity Catalog catalog a new project's settings start with."},
+    "max_file_bytes": {"type": "integer", "default": 10485760, "minimum": 1024,
+                       "maximum": 1073741824,
+                       "description": "Largest project file the files API returns; larger gets 413."},
+    "max_tree_entries": {"type": "integer", "default": 20000, "minimum": 100, "maximum": 1000000,
+                         "description": "Most entries one file-tree answer lists (then truncated)."}
+  }},
   "backup": {"type": "object", "additionalProperties": false, "properties": {
     "enabled": {"type": "boolean", "default": true,
                 "description": "Archive changed projects into the storage plugin."},

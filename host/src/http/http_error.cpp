@@ -16,8 +16,10 @@ void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohman
 }
 
 void sendError(Poco::Net::HTTPServerResponse& response, int status, const std::string& code,
-               const std::string& message) {
-  sendJson(response, status, {{"error", {{"code", code}, {"message", message}}}});
+               const std::string& message, const std::string& field) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  sendJson(response, status, {{"error", std::move(error)}});
 }
 
 }  // namespace devkit::http

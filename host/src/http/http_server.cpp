@@ -9,6 +9,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
+#include "core/failure.hpp"
 #include "http/http_error.hpp"
 #include "logging/logging.hpp"
 
@@ -19,6 +20,24 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
   return out;
+}
+
+int statusOf(core::FailureKind kind) {
+  switch (kind) {
+    case core::FailureKind::kInvalid:
+      return 400;
+    case core::FailureKind::kNotFound:
+      return 404;
+    case core::FailureKind::kConflict:
+      return 409;
+    case core::FailureKind::kTooLarge:
+      return 413;
+    case core::FailureKind::kUnavailable:
+      return 503;
+    case core::FailureKind::kInternal:
+      break;
+  }
+  return 500;
 }
 
 class Dispatcher final : public Poco::Net::HTTPRequestHandler {
@@ -53,7 +72,14 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       if (e.status() >= 500) {
         log->warn("{} {}: {} {}", request.getMethod(), path, e.status(), e.what());
       }
-      sendErrorOrLog(response, e.status(), e.code(), e.what());
+      sendErrorOrLog(response, e.status(), e.code(), e.what(), e.field());
+    } catch (const core::Failure& e) {
+      const int status = statusOf(e.kind());
+      if (status == 503) response.set("Retry-After", "5");
+      if (status >= 500) {
+        log->warn("{} {}: {} {}", request.getMethod(), path, status, e.what());
+      }
+      sendErrorOrLog(response, status, e.code(), e.what(), e.field());
     } catch (const Poco::Exception& e) {
       log->error("{} {}: {}", request.getMethod(), path, e.displayText());
       sendErrorOrLog(response, 500, "internal", "internal error; see the server log");
@@ -94,9 +120,10 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
   }
 
   static void sendErrorOrLog(Poco::Net::HTTPServerResponse& response, int status,
-                             const std::string& code, const std::string& message) {
+                             const std::string& code, const std::string& message,
+                             const std::string& field = {}) {
     if (!response.sent()) {
-      sendError(response, status, code, message);
+      sendError(response, status, code, message, field);
     }
   }
 

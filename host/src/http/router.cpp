@@ -20,7 +20,7 @@ std::vector<std::string> Router::split(const std::string& path) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{method, split(pattern), std::move(handler)});
+  routes_.push_back(Route{method, split(pattern), pattern, std::move(handler)});
 }
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {
@@ -50,6 +50,12 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     }
   }
   return result;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
 }
 
 }  // namespace devkit::http

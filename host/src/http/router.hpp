@@ -25,10 +25,14 @@ class Router {
   };
   Match match(const std::string& method, const std::string& path) const;
 
+  /// Every (method, pattern) registered, in registration order (for the OpenAPI coverage test).
+  std::vector<std::pair<std::string, std::string>> routes() const;
+
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
+    std::string pattern;
     Handler handler;
   };
   static std::vector<std::string> split(const std::string& path);

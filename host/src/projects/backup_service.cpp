@@ -146,6 +146,19 @@ void BackupService::markDirty(const ProjectRef& project) {
   }
 }
 
+void BackupService::forget(const ProjectRef& project, const std::function<void()>& whileLocked) {
+  std::lock_guard projectGuard(*projectLock(project.projectId));
+  bool removed = false;
+  {
+    std::lock_guard lock(mutex_);
+    removed = dirty_.erase(project) != 0;
+    lastFailure_.erase(project.projectId);
+  }
+  if (removed) persistDirty();
+  storage_->putState(json{{"key", hashKey(project.projectId)}, {"value", nullptr}}.dump());
+  if (whileLocked) whileLocked();
+}
+
 std::vector<ProjectRef> BackupService::dirty() const {
   std::lock_guard lock(mutex_);
   std::vector<ProjectRef> out;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -85,6 +86,9 @@ class BackupService {
   void stop();
 
   void markDirty(const ProjectRef& project);
+  /// The project is being deleted: drops its dirty mark and remembered hash, and runs `whileLocked`
+  /// (removing its files) while no backup or restore of it can run.
+  void forget(const ProjectRef& project, const std::function<void()>& whileLocked = {});
   std::vector<ProjectRef> dirty() const;
 
   /// Archives one project now (whether dirty or not) and clears its dirty mark on success.

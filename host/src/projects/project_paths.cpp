@@ -6,7 +6,8 @@
 namespace devkit::projects {
 
 bool ProjectPaths::validId(const std::string& id) {
-  if (id.empty() || id.size() > 128 || id == "." || id == "..") {
+  // No leading dot: ".", ".." and the host's own ".tmp" can never be an id.
+  if (id.empty() || id.size() > 128 || id.front() == '.') {
     return false;
   }
   return std::all_of(id.begin(), id.end(), [](char c) {

@@ -17,7 +17,7 @@ class ProjectPaths {
         stateRoot_(std::move(stateRoot)),
         tempRoot_(std::move(tempRoot)) {}
 
-  /// 1-128 characters of [A-Za-z0-9_.-], not "." or "..": safe as one path component.
+  /// 1-128 characters of [A-Za-z0-9_.-], not starting with ".": safe as one path component.
   static bool validId(const std::string& id);
 
   /// Throws std::invalid_argument for an invalid id.

@@ -1,0 +1,101 @@
+#include "conversations/conversation_service.hpp"
+
+#include "core/failure.hpp"
+#include "projects/project_paths.hpp"
+
+namespace devkit::conversations {
+namespace {
+
+using core::Failure;
+using core::FailureKind;
+using core::StorageOp;
+using nlohmann::json;
+
+constexpr size_t kMaxTitleBytes = 500;
+
+void requireId(const std::string& id, const char* what) {
+  if (!projects::ProjectPaths::validId(id)) throw Failure::notFound(what);
+}
+
+}  // namespace
+
+json ConversationService::create(const std::string& owner, const std::string& projectId,
+                                 const json& titleValue) {
+  requireId(projectId, "project");
+  std::string title = titleValue.is_null()
+                          ? std::string()
+                          : projects::validateText(titleValue, "title", kMaxTitleBytes, true);
+  if (title.empty()) title = kDefaultTitle;
+  const json conversation = {{"id", projects::newId()},
+                             {"owner", owner},
+                             {"project_id", projectId},
+                             {"title", title},
+                             {"claude_session_id", nullptr}};
+  return store_.call(StorageOp::kPutConversation, conversation, "project");
+}
+
+json ConversationService::get(const std::string& owner, const std::string& id) {
+  requireId(id, "conversation");
+  return store_.call(StorageOp::kGetConversation, {{"owner", owner}, {"id", id}}, "conversation");
+}
+
+projects::Page ConversationService::list(const std::string& owner, const std::string& projectId,
+                                         int limit, const std::optional<std::string>& cursor) {
+  requireId(projectId, "project");
+  json request = {{"owner", owner}, {"project_id", projectId}, {"limit", limit}};
+  if (cursor) request["cursor"] = *cursor;
+  json page;
+  try {
+    page = store_.call(StorageOp::kListConversations, request, "project");
+  } catch (const Failure& f) {
+    if (f.kind() == FailureKind::kInvalid && cursor) {
+      throw Failure::invalid("cursor", "\"cursor\" is not a cursor this list gave out");
+    }
+    throw;
+  }
+  projects::Page out;
+  for (json& item : page["items"]) out.items.push_back(std::move(item));
+  if (page.contains("next_cursor") && page["next_cursor"].is_string()) {
+    out.nextCursor = page["next_cursor"].get<std::string>();
+  }
+  return out;
+}
+
+json ConversationService::rename(const std::string& owner, const std::string& id,
+                                 const json& titleValue) {
+  std::string title = projects::validateText(titleValue, "title", kMaxTitleBytes, true);
+  if (title.empty()) title = kDefaultTitle;
+  json conversation = get(owner, id);
+  conversation["title"] = title;
+  conversation.erase("updated_us");
+  return store_.call(StorageOp::kPutConversation, conversation, "conversation");
+}
+
+void ConversationService::remove(const std::string& owner, const std::string& id) {
+  requireId(id, "conversation");
+  const auto deleting = runs_.beginConversationDelete(id);
+  if (!deleting) {
+    get(owner, id);  // another user's conversation is 404, not 409
+    throw Failure(FailureKind::kConflict, "run_in_progress",
+                  "a run is in progress in this conversation; stop it before deleting it");
+  }
+  store_.call(StorageOp::kDeleteConversation, {{"owner", owner}, {"id", id}}, "conversation");
+}
+
+ConversationService::Messages ConversationService::messages(const std::string& owner,
+                                                            const std::string& id,
+                                                            int64_t afterSeq, int limit) {
+  requireId(id, "conversation");
+  const json page = store_.call(
+      StorageOp::kListMessages,
+      {{"owner", owner}, {"conversation_id", id}, {"after_seq", afterSeq}, {"limit", limit}},
+      "conversation");
+  Messages out;
+  out.items = page.value("items", json::array());
+  if (page.contains("next_after_seq") && page["next_after_seq"].is_number_integer()) {
+    out.nextAfterSeq = page["next_after_seq"].get<int64_t>();
+  }
+  return out;
+}
+
+}  // namespace devkit::conversations

@@ -1,0 +1,209 @@
+#include "projects/project_files.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <vector>
+
+#include "core/failure.hpp"
+
+namespace devkit::projects::files {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Failure;
+using nlohmann::json;
+
+constexpr size_t kMaxPathBytes = 4096;
+
+bool isInside(const fs::path& child, const fs::path& root) {
+  const std::string c = child.string();
+  const std::string r = root.string();
+  return c == r || (c.size() > r.size() && c.rfind(r, 0) == 0 && c[r.size()] == '/');
+}
+
+int64_t mtimeUs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+}
+
+bool looksLikeUtf8Text(const std::string& bytes) {
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c == 0) return false;
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0) return false;
+    if (i + extra >= bytes.size() && extra > 0) return true;  // cut at the sample's end
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(bytes[i + k]) >> 6) != 0x2) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+struct Walker {
+  fs::path root;
+  int maxEntries;
+  int count = 0;
+  bool truncated = false;
+
+  json list(const fs::path& dir, int depth) {
+    struct Item {
+      std::string name;
+      struct stat st;
+    };
+    std::vector<Item> items;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      Item item{it->path().filename().string(), {}};
+      if (::lstat(it->path().c_str(), &item.st) != 0) continue;  // vanished meanwhile
+      items.push_back(std::move(item));
+    }
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+      const bool da = S_ISDIR(a.st.st_mode), db = S_ISDIR(b.st.st_mode);
+      return da != db ? da : a.name < b.name;
+    });
+    json entries = json::array();
+    for (const Item& item : items) {
+      if (count >= maxEntries) {
+        truncated = true;
+        break;
+      }
+      ++count;
+      const fs::path full = dir / item.name;
+      json e = {{"name", item.name},
+                {"path", full.lexically_relative(root).generic_string()},
+                {"modified_at", isoTime(mtimeUs(item.st))}};
+      if (S_ISDIR(item.st.st_mode)) {
+        e["type"] = "directory";
+        // Depth is bounded by the filesystem, but a pathological tree must not exhaust the stack.
+        e["children"] = depth < 64 ? list(full, depth + 1) : json::array();
+      } else if (S_ISREG(item.st.st_mode)) {
+        e["type"] = "file";
+        e["size"] = static_cast<int64_t>(item.st.st_size);
+      } else if (S_ISLNK(item.st.st_mode)) {
+        e["type"] = "symlink";
+      } else {
+        e["type"] = "other";
+      }
+      entries.push_back(std::move(e));
+    }
+    return entries;
+  }
+};
+
+}  // namespace
+
+fs::path resolveInside(const fs::path& projectDir, const std::string& relative,
+                       const std::string& field) {
+  auto refuse = [&](const std::string& why) {
+    return Failure(core::FailureKind::kInvalid, "invalid_path", "\"" + field + "\" " + why, field);
+  };
+  if (relative.size() > kMaxPathBytes) throw refuse("is longer than 4096 bytes");
+  if (std::any_of(relative.begin(), relative.end(),
+                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    throw refuse("contains control characters");
+  }
+  if (!relative.empty() && (relative.front() == '/' || relative.front() == '\\')) {
+    throw refuse("must be relative to the project (no leading '/')");
+  }
+  fs::path clean;
+  for (const auto& part : fs::path(relative)) {
+    const std::string s = part.string();
+    if (s == "..") throw refuse("must not contain '..'");
+    if (s.empty() || s == "." || s == "/") continue;
+    clean /= part;
+  }
+  std::error_code ec;
+  const fs::path root = fs::canonical(projectDir, ec);
+  if (ec) throw Failure::notFound("project directory");
+  const fs::path target = fs::canonical(root / clean, ec);
+  if (ec) {
+    // Absent, or a dangling symlink: both are "not found", but a dangling link out is still an
+    // attempt worth refusing.
+    std::error_code ec2;
+    const fs::path weak = fs::weakly_canonical(root / clean, ec2);
+    if (!ec2 && !isInside(weak, root)) throw refuse("leads outside the project");
+    throw Failure::notFound("file " + clean.generic_string());
+  }
+  if (!isInside(target, root)) throw refuse("leads outside the project");
+  return target;
+}
+
+json tree(const fs::path& projectDir, const fs::path& dir, int maxEntries) {
+  std::error_code ec;
+  const fs::path root = fs::canonical(projectDir, ec);
+  Walker walker{root, maxEntries};
+  json entries = walker.list(dir, 0);
+  const std::string rel = dir.lexically_relative(root).generic_string();
+  return {{"path", rel == "." ? "" : rel},
+          {"entries", std::move(entries)},
+          {"entry_count", walker.count},
+          {"truncated", walker.truncated}};
+}
+
+std::string contentTypeFor(const fs::path& file) {
+  static const std::map<std::string, std::string> kTypes = {
+      {".md", "text/markdown; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".log", "text/plain; charset=utf-8"},
+      {".py", "text/x-python; charset=utf-8"},
+      {".sql", "application/sql; charset=utf-8"},
+      {".scala", "text/x-scala; charset=utf-8"},
+      {".r", "text/x-r; charset=utf-8"},
+      {".sh", "text/x-shellscript; charset=utf-8"},
+      {".ipynb", "application/x-ipynb+json; charset=utf-8"},
+      {".json", "application/json; charset=utf-8"},
+      {".yml", "application/yaml; charset=utf-8"},
+      {".yaml", "application/yaml; charset=utf-8"},
+      {".toml", "application/toml; charset=utf-8"},
+      {".ini", "text/plain; charset=utf-8"},
+      {".cfg", "text/plain; charset=utf-8"},
+      {".csv", "text/csv; charset=utf-8"},
+      {".tsv", "text/tab-separated-values; charset=utf-8"},
+      {".html", "text/html; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".ts", "text/plain; charset=utf-8"},
+      {".xml", "application/xml"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".pdf", "application/pdf"},
+      {".zip", "application/zip"},
+      {".gz", "application/gzip"},
+      {".parquet", "application/vnd.apache.parquet"},
+      {".whl", "application/zip"},
+  };
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (const auto it = kTypes.find(ext); it != kTypes.end()) return it->second;
+  std::ifstream in(file, std::ios::binary);
+  std::string sample(8192, '\0');
+  in.read(sample.data(), static_cast<std::streamsize>(sample.size()));
+  sample.resize(static_cast<size_t>(in.gcount()));
+  return looksLikeUtf8Text(sample) ? "text/plain; charset=utf-8" : "application/octet-stream";
+}
+
+std::string isoTime(int64_t us) {
+  const std::time_t seconds = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((us % 1000000) / 1000));
+  return buf;
+}
+
+}  // namespace devkit::projects::files
