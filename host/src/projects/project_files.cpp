@@ -2,9 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <vector>
@@ -125,11 +126,19 @@ fs::path resolveInside(const fs::path& projectDir, const std::string& relative,
   if (ec) throw Failure::notFound("project directory");
   const fs::path target = fs::canonical(root / clean, ec);
   if (ec) {
-    // Absent, or a dangling symlink: both are "not found", but a dangling link out is still an
-    // attempt worth refusing.
-    std::error_code ec2;
-    const fs::path weak = fs::weakly_canonical(root / clean, ec2);
-    if (!ec2 && !isInside(weak, root)) throw refuse("leads outside the project");
+    // Absent, or a dangling symlink: "not found", unless a link on the way points out (an attempt
+    // worth refusing and logging even when its target does not exist).
+    fs::path prefix = root;
+    for (const auto& part : clean) {
+      prefix /= part;
+      std::error_code ec2;
+      if (!fs::is_symlink(fs::symlink_status(prefix, ec2))) continue;
+      fs::path target = fs::read_symlink(prefix, ec2);
+      if (ec2) break;
+      if (target.is_relative()) target = prefix.parent_path() / target;
+      const fs::path weak = fs::weakly_canonical(target, ec2);
+      if (ec2 || !isInside(weak, root)) throw refuse("leads outside the project");
+    }
     throw Failure::notFound("file " + clean.generic_string());
   }
   if (!isInside(target, root)) throw refuse("leads outside the project");
@@ -196,14 +205,7 @@ std::string contentTypeFor(const fs::path& file) {
 }
 
 std::string isoTime(int64_t us) {
-  const std::time_t seconds = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((us % 1000000) / 1000));
-  return buf;
+  return Poco::DateTimeFormatter::format(Poco::Timestamp(us), "%Y-%m-%dT%H:%M:%S.%iZ");
 }
 
 }  // namespace devkit::projects::files

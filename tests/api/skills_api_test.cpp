@@ -1,0 +1,79 @@
+// Per-project skills: listing from the skills source, enabling and disabling (applied to
+// .claude/skills), and what happens without a skills source.
+#include "api_support.hpp"
+
+namespace devkit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class SkillsApi : public ApiTest {
+ protected:
+  void SetUp() override {
+    startHost();
+    id_ = createProject("skills")["id"];
+  }
+  std::string id_;
+};
+
+TEST_F(SkillsApi, ListsEveryEnabledSkillOfANewProject) {
+  const HttpResult r = call("GET", "/api/projects/" + id_ + "/skills");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json s = r.json();
+  EXPECT_EQ(s["total_count"], 2);
+  EXPECT_EQ(s["enabled_count"], 2);
+  EXPECT_EQ(s["all_enabled"], true);
+  EXPECT_EQ(s["source"]["available"], true);
+  ASSERT_EQ(s["skills"].size(), 2u);
+  for (const json& skill : s["skills"]) {
+    EXPECT_EQ(skill["enabled"], true);
+    EXPECT_EQ(skill["installed"], true);
+  }
+}
+
+TEST_F(SkillsApi, DisablingRemovesTheFolderAndEnablingBringsItBack) {
+  const std::string path = "/api/projects/" + id_ + "/skills";
+  const fs::path skills = projectDir(id_) / ".claude/skills";
+  fs::create_directories(skills / "my-own");  // the user's own skill is never touched
+  HttpResult r = call("PUT", path, {{"enabled", {"jobs"}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["enabled_count"], 1);
+  EXPECT_EQ(r.json()["all_enabled"], false);
+  EXPECT_FALSE(fs::exists(skills / "databricks-sql"));
+  EXPECT_TRUE(fs::is_regular_file(skills / "jobs/SKILL.md"));
+  EXPECT_TRUE(fs::is_directory(skills / "my-own"));
+  EXPECT_EQ(call("GET", "/api/projects/" + id_).json()["backup"]["state"], "dirty");
+
+  r = call("PUT", path, {{"enabled", nullptr}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["all_enabled"], true);
+  EXPECT_TRUE(fs::is_regular_file(skills / "databricks-sql/SKILL.md"));
+
+  r = call("PUT", path, {{"enabled", {"no-such-skill"}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(errorOf(r)["field"], "enabled");
+  EXPECT_EQ(call("GET", path).json()["enabled_count"], 2);  // unchanged
+}
+
+TEST(SkillsApiWithoutSource, SaysTheSourceIsUnavailable) {
+  TempDir dir;
+  const std::string ini = hostIni(dir, "[plugin.storage-local]\nenabled = yes\n");
+  app::Host host(loadIni(dir, ini));
+  host.start();
+  const HttpResult created = fetch(host.port(), "POST", "/api/projects",
+                                   R"({"name":"no skills"})", "application/json");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string path = "/api/projects/" + created.json()["id"].get<std::string>() + "/skills";
+  HttpResult r = fetch(host.port(), "GET", path);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["source"]["available"], false);
+  EXPECT_EQ(r.json()["total_count"], 0);
+  r = fetch(host.port(), "PUT", path, R"({"enabled":null})", "application/json");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(errorOf(r)["code"], "skills_unavailable");
+  host.stop();
+}
+
+}  // namespace
+}  // namespace devkit::testing
