@@ -4,6 +4,7 @@
 // archives, and PostgreSQL going away in the middle.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -476,6 +477,52 @@ TEST_P(PostgresOutageTest, HealthzShowsStorageDownWhileThePostgresIsDown) {
   EXPECT_EQ(fetch(host.port(), "GET", "/healthz").status, 200);  // the host itself keeps serving
   ASSERT_EQ(cluster("restart"), 0);
   EXPECT_TRUE(waitReachable(true));
+  host.stop();
+}
+
+// The REST API on a dead database: clear 503s (never a hang or a 500), nothing half-created, and
+// everything back once PostgreSQL is.
+TEST_P(PostgresOutageTest, ApiAnswers503WhileThePostgresIsDownAndLosesNothing) {
+  TempDir hostDir;
+  app::Host host(loadIni(
+      hostDir,
+      hostIni(hostDir, "[plugin.storage-lakebase]\nenabled = yes\nschema = " + schema_ + "\n"),
+      {"DEVKIT__PLUGIN__STORAGE_LAKEBASE__DSN=" + testDsn()}));
+  host.start();
+  const auto post = [&](const std::string& name) {
+    return fetch(host.port(), "POST", "/api/projects", nlohmann::json{{"name", name}}.dump(),
+                 "application/json");
+  };
+  const HttpResult created = post("kept");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json()["id"];
+
+  ASSERT_EQ(cluster("stop"), 0);
+  for (const auto& r : {fetch(host.port(), "GET", "/api/projects"),
+                        fetch(host.port(), "GET", "/api/projects/" + id), post("lost")}) {
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(nlohmann::json::parse(r.body)["error"]["code"], "storage_unavailable") << r.body;
+    EXPECT_EQ(r.header("Retry-After"), "5");
+  }
+  // The refused create left no project dir behind (only the scratch dir remains).
+  std::vector<std::string> dirs;
+  for (const auto& e : fs::directory_iterator(host.paths().projectDir(id).parent_path())) {
+    dirs.push_back(e.path().filename().string());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  EXPECT_EQ(dirs, (std::vector<std::string>{".tmp", id}));
+
+  ASSERT_EQ(cluster("restart"), 0);
+  HttpResult listed;
+  for (int i = 0; i < 100; ++i) {  // the plugin backs off logins for a moment after a failure
+    listed = fetch(host.port(), "GET", "/api/projects");
+    if (listed.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json().size(), 1u);
+  EXPECT_EQ(listed.json()[0]["id"], id);
+  EXPECT_EQ(post("after").status, 201);
   host.stop();
 }
 
