@@ -15,9 +15,15 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/Timestamp.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -85,9 +91,13 @@ json errorBody(const std::string& code, const std::string& message) {
 
 }  // namespace
 
-std::string clusterDsn() {
+std::string clusterDir() {
   const char* env = std::getenv("DEVKIT_TEST_PG_DIR");
-  const std::string dir = env != nullptr && *env != '\0' ? env : DEVKIT_TEST_PG_DIR;
+  return env != nullptr && *env != '\0' ? env : DEVKIT_TEST_PG_DIR;
+}
+
+std::string clusterDsn() {
+  const std::string dir = clusterDir();
   std::ifstream in(dir + "/dsn");
   std::stringstream text;
   text << in.rdbuf();
@@ -106,6 +116,37 @@ int clusterPort() {
   const size_t colon = dsn.rfind(':');
   const size_t slash = dsn.find('/', colon);
   return std::stoi(dsn.substr(colon + 1, slash - colon - 1));
+}
+
+void restartCluster() {
+  const std::string line = std::string("bash '") + DEVKIT_PG_TEST_CLUSTER_SCRIPT + "' restart '" +
+                           clusterDir() + "' 2>&1";
+  FILE* pipe = ::popen(line.c_str(), "r");
+  if (pipe == nullptr) {
+    throw std::runtime_error("cannot run " + line);
+  }
+  std::string output;
+  std::array<char, 4096> buffer{};
+  for (size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
+    output.append(buffer.data(), n);
+  }
+  const int status = ::pclose(pipe);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error(line + " failed (" + std::to_string(status) + "):\n" + output);
+  }
+}
+
+int openSocketCount() {
+  int sockets = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    struct stat info {};
+    // stat() follows the link to the open file; the iterator's own descriptor may be gone by then.
+    if (::stat(entry.path().c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
+      ++sockets;
+    }
+  }
+  return sockets;
 }
 
 std::string uniqueName(const std::string& prefix) {

@@ -30,11 +30,20 @@ namespace devkit::lakebase_test {
 
 using nlohmann::json;
 
-/// The DSN tests/pg's cluster wrote (DEVKIT_TEST_PG_DIR, overridable by that environment
-/// variable). Throws when the cluster is not running: a missing server fails, never skips.
+/// The directory of tests/pg's cluster: DEVKIT_TEST_PG_DIR, overridable by that environment
+/// variable.
+std::string clusterDir();
+/// The DSN the cluster wrote there. Throws when the cluster is not running: a missing server
+/// fails, never skips.
 std::string clusterDsn();
 /// Its port.
 int clusterPort();
+/// Restarts the cluster (scripts/pg-test-cluster.sh restart: same port, same data), which drops
+/// every connection to it; throws with the script's output when it fails.
+void restartCluster();
+
+/// How many of this process's file descriptors are sockets (/proc/self/fd).
+int openSocketCount();
 
 /// A random lower-case name with a prefix, usable as a schema or role name.
 std::string uniqueName(const std::string& prefix);

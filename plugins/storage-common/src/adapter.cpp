@@ -346,7 +346,8 @@ json toJson(const ProjectRecord& p) {
           {"name", p.name},
           {"settings", p.settings},
           {"created_us", p.createdUs},
-          {"updated_us", p.updatedUs}};
+          {"updated_us", p.updatedUs},
+          {"conversation_count", p.conversationCount}};
 }
 
 json toJson(const ConversationRecord& c) {

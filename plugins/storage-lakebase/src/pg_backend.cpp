@@ -279,7 +279,12 @@ Error toError(const std::string& op, const Failure& f, const Redactor& redact) {
 
 // ---- Records ------------------------------------------------------------------------------------
 
-constexpr const char* kProjectColumns = "id, owner, name, settings, created_us, updated_us";
+// Columns of `{s}.projects p`. The conversation count is a correlated subquery over the index
+// conversations_project_keyset (project_id, ...): one index range per project, also for a page of
+// 1000.
+constexpr const char* kProjectColumns =
+    "p.id, p.owner, p.name, p.settings, p.created_us, p.updated_us, "
+    "(SELECT COUNT(*) FROM {s}.conversations c WHERE c.project_id = p.id)";
 
 devkit::storage::ProjectRecord toProject(const Row& r) {
   devkit::storage::ProjectRecord p;
@@ -289,6 +294,7 @@ devkit::storage::ProjectRecord toProject(const Row& r) {
   p.settings = toJson(r[3], "projects.settings");
   p.createdUs = toInt(r[4], "projects.created_us");
   p.updatedUs = toInt(r[5], "projects.updated_us");
+  p.conversationCount = toInt(r[6], "projects.conversation_count");
   return p;
 }
 
@@ -583,27 +589,30 @@ json PgBackend::probe() {
 
 devkit::storage::ProjectRecord PgBackend::putProject(const ProjectRecord& p) {
   const auto rows = run("put_project", [&](Session& s) {
-    return query(s, sql(R"(
+    // RETURNING the stored row with its count: a replace keeps the project's conversations.
+    const std::string text = std::string(R"(
         INSERT INTO {s}.projects AS p (id, owner, name, settings, created_us, updated_us)
         VALUES ($1::text, $2::text, $3::text, $4::jsonb, $5::bigint, $6::bigint)
         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, settings = EXCLUDED.settings,
           created_us = EXCLUDED.created_us, updated_us = EXCLUDED.updated_us
         WHERE p.owner = EXCLUDED.owner
-        RETURNING p.id)"),
+        RETURNING )") + kProjectColumns;
+    return query(s, sql(text.c_str()),
                  {p.id, p.owner, p.name, p.settings.dump(), str(p.createdUs), str(p.updatedUs)});
   });
   if (rows.empty()) {
     conflict("project", p.id);
   }
-  return p;
+  return toProject(rows[0]);
 }
 
 std::optional<devkit::storage::ProjectRecord> PgBackend::getProject(const std::string& owner,
                                                                     const std::string& id) {
   const auto rows = run("get_project", [&](Session& s) {
     return query(s,
-                 sql("SELECT id, owner, name, settings, created_us, updated_us FROM {s}.projects "
-                     "WHERE id = $1::text AND owner = $2::text"),
+                 sql((std::string("SELECT ") + kProjectColumns +
+                      " FROM {s}.projects p WHERE p.id = $1::text AND p.owner = $2::text")
+                         .c_str()),
                  {id, owner});
   });
   if (rows.empty()) {
@@ -615,15 +624,15 @@ std::optional<devkit::storage::ProjectRecord> PgBackend::getProject(const std::s
 std::vector<devkit::storage::ProjectRecord> PgBackend::listProjects(
     const std::string& owner, const std::optional<Keyset>& after, int limit) {
   std::string text =
-      std::string("SELECT ") + kProjectColumns + " FROM {s}.projects WHERE owner = $1::text";
+      std::string("SELECT ") + kProjectColumns + " FROM {s}.projects p WHERE p.owner = $1::text";
   std::vector<Param> params = {owner};
   if (after) {
     text +=
-        " AND (updated_us, id) < ($2::bigint, $3::text) ORDER BY updated_us DESC, id DESC "
-        "LIMIT $4::bigint";
+        " AND (p.updated_us, p.id) < ($2::bigint, $3::text) ORDER BY p.updated_us DESC, "
+        "p.id DESC LIMIT $4::bigint";
     params.insert(params.end(), {str(after->sortUs), after->id, str(int64_t{limit})});
   } else {
-    text += " ORDER BY updated_us DESC, id DESC LIMIT $2::bigint";
+    text += " ORDER BY p.updated_us DESC, p.id DESC LIMIT $2::bigint";
     params.push_back(str(int64_t{limit}));
   }
   const auto rows =

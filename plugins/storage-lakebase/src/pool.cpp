@@ -25,6 +25,41 @@ Poco::Data::PostgreSQL::SessionHandle& handleOf(Poco::Data::Session& session) {
   return *Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
 }
 
+// SessionHandle::_pConnection, Poco's PGconn pointer, which it offers no way to clear. The names
+// in an explicit instantiation are not access-checked ([temp.spec.general]), so instantiating
+// this template with the private member's address hands it to connectionMember(). A Poco whose
+// handle has no such member of this type fails to compile here, rather than misbehave.
+using ConnectionMember = PGconn* Poco::Data::PostgreSQL::SessionHandle::*;
+ConnectionMember connectionMember();
+template <ConnectionMember Member>
+struct ConnectionMemberAccess {
+  friend ConnectionMember connectionMember() { return Member; }
+};
+template struct ConnectionMemberAccess<&Poco::Data::PostgreSQL::SessionHandle::_pConnection>;
+
+/// Poco 1.11's SessionHandle::disconnect(), which its destructor calls, PQfinish()es the PGconn
+/// only when PQstatus() is CONNECTION_OK. A connection the server dropped is CONNECTION_BAD (libpq
+/// closed its socket when it saw the EOF, but the PGconn and its buffers stay allocated), so Poco
+/// would forget it without freeing it. Free such a PGconn here and clear Poco's pointer under the
+/// handle's own mutex: disconnect() then finds no connection and does nothing, and every other
+/// path of the handle (rollback, the statements' DEALLOCATE) checks isConnected() first. A healthy
+/// connection is left to Poco, which closes it politely. Either way PQfinish runs exactly once.
+/// (Poco's own reset(), PQreset, would make the connection OK again only by logging in anew, and
+/// not at all while the server is down.)
+void finishDeadConnection(Poco::Data::Session& session) noexcept {
+  try {
+    Poco::Data::PostgreSQL::SessionHandle& handle = handleOf(session);
+    Poco::FastMutex::ScopedLock lock(handle.mutex());
+    PGconn*& conn = handle.*connectionMember();
+    if (conn != nullptr && PQstatus(conn) != CONNECTION_OK) {
+      PQfinish(conn);
+      conn = nullptr;
+    }
+  } catch (...) {
+    // No handle property: nothing of ours to free.
+  }
+}
+
 bool looksLikeAuthFailure(const std::string& message) {
   for (const char* needle : {"password authentication failed", "authentication failed",
                              "no password supplied", "invalid authorization", "token"}) {
@@ -149,6 +184,15 @@ void Transaction::commit() {
 // ---- Lease --------------------------------------------------------------------------------------
 
 struct Lease::Entry {
+  Entry() = default;
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+  ~Entry() {
+    if (session) {
+      finishDeadConnection(*session);
+    }
+  }
+
   std::unique_ptr<Poco::Data::Session> session;
   uint64_t generation = 0;
   std::chrono::steady_clock::time_point lastUsed;

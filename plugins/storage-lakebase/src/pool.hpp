@@ -8,7 +8,8 @@
 // - poco_bugcheck()s in putBack when resetting a session throws.
 // Here every connection carries the credential generation it logged in with; connections of an
 // older generation are closed when they come back (the "new pool per token" of credentials.hpp),
-// and one that failed is closed instead of being reused.
+// and one that failed is closed instead of being reused. Closing a connection the server dropped
+// frees its PGconn here, because Poco's SessionHandle would not (pool.cpp, finishDeadConnection).
 #pragma once
 
 #include <devkit/sdk.hpp>

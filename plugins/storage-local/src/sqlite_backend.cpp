@@ -100,8 +100,12 @@ auto translateErrors(F&& f) -> decltype(f()) {
 
 // ---- Rows -------------------------------------------------------------------------------------
 
-constexpr const char* kProjectColumns = "id, owner, name, settings, created_us, updated_us";
-using ProjectRow = Poco::Tuple<std::string, std::string, CLOB, std::string, Int64, Int64>;
+// The conversation count is a correlated subquery over the index conversations_by_project
+// (project_id, ...), so it costs one index range per project, also for a page of 1000.
+constexpr const char* kProjectColumns =
+    "id, owner, name, settings, created_us, updated_us, "
+    "(SELECT COUNT(*) FROM conversations c WHERE c.project_id = projects.id)";
+using ProjectRow = Poco::Tuple<std::string, std::string, CLOB, std::string, Int64, Int64, Int64>;
 
 ProjectRecord toProject(const ProjectRow& row) {
   ProjectRecord p;
@@ -111,7 +115,20 @@ ProjectRecord toProject(const ProjectRow& row) {
   p.settings = parseStored(row.get<3>(), "projects.settings");
   p.createdUs = row.get<4>();
   p.updatedUs = row.get<5>();
+  p.conversationCount = row.get<6>();
   return p;
+}
+
+/// The owner's project with its conversation count, or nullopt.
+std::optional<ProjectRecord> selectProject(Session& s, const std::string& owner,
+                                           const std::string& id) {
+  std::vector<ProjectRow> rows;
+  s << "SELECT " << kProjectColumns << " FROM projects WHERE id = ? AND owner = ?", into(rows),
+      useRef(id), useRef(owner), now;
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return toProject(rows.front());
 }
 
 constexpr const char* kConversationColumns =
@@ -348,21 +365,18 @@ ProjectRecord SqliteBackend::putProject(const ProjectRecord& project) {
     if (upsert.execute() == 0) {
       conflict("project", project.id);
     }
-    return project;
+    // Read back in the same transaction: the stored row, with the count a replace keeps.
+    const std::optional<ProjectRecord> stored = selectProject(s, project.owner, project.id);
+    if (!stored) {
+      throw Error(DK_ERR_INTERNAL, "project " + project.id + " vanished while it was written");
+    }
+    return *stored;
   });
 }
 
 std::optional<ProjectRecord> SqliteBackend::getProject(const std::string& owner,
                                                        const std::string& id) {
-  return read([&](Session& s) -> std::optional<ProjectRecord> {
-    std::vector<ProjectRow> rows;
-    s << "SELECT " << kProjectColumns << " FROM projects WHERE id = ? AND owner = ?", into(rows),
-        useRef(id), useRef(owner), now;
-    if (rows.empty()) {
-      return std::nullopt;
-    }
-    return toProject(rows.front());
-  });
+  return read([&](Session& s) { return selectProject(s, owner, id); });
 }
 
 std::vector<ProjectRecord> SqliteBackend::listProjects(const std::string& owner,

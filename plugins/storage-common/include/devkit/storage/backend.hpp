@@ -26,6 +26,9 @@ struct ProjectRecord {
   nlohmann::json settings = nlohmann::json::object();
   int64_t createdUs = 0;
   int64_t updatedUs = 0;
+  /// Output only: how many conversations the project has, counted by the backend in the same
+  /// statement that reads the project row. Ignored by putProject, which returns the stored count.
+  int64_t conversationCount = 0;
 };
 
 struct ConversationRecord {
@@ -85,7 +88,8 @@ class StorageBackend {
  public:
   virtual ~StorageBackend() = default;
 
-  // Projects. put: insert or replace; CONFLICT if the id exists with another owner.
+  // Projects. put: insert or replace; CONFLICT if the id exists with another owner. Every project
+  // returned carries its conversationCount.
   virtual ProjectRecord putProject(const ProjectRecord& project) = 0;
   virtual std::optional<ProjectRecord> getProject(const std::string& owner,
                                                   const std::string& id) = 0;
