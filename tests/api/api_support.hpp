@@ -24,8 +24,8 @@ inline constexpr const char* kBob = "bob@example.com";
 inline void writeSkill(const std::filesystem::path& dir, const std::string& name,
                        const std::string& description) {
   std::filesystem::create_directories(dir / name);
-  std::ofstream(dir / name / "SKILL.md") << "---\nname: " << name << "\ndescription: "
-                                          << description << "\n---\n# " << name << "\n";
+  std::ofstream(dir / name / "SKILL.md")
+      << "---\nname: " << name << "\ndescription: " << description << "\n---\n# " << name << "\n";
 }
 
 class ApiTest : public ::testing::Test {
@@ -38,14 +38,13 @@ class ApiTest : public ::testing::Test {
     const std::string pluginDir = copyBuiltPlugins(dir_);
     std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / "fixture-skills.so",
                                std::filesystem::path(pluginDir) / "fixture-skills.so");
-    const std::string ini = hostIni(dir_,
-                                    "[plugin.storage-local]\nenabled = yes\n"
-                                    "[plugin.fixture-skills]\nenabled = yes\ndir = " +
-                                        skillsDir_.string() + "\n" +
-                                        (authIni.empty() ? "[auth]\nmode = databricks-apps\n"
-                                                         : authIni) +
-                                        extraIni,
-                                    pluginDir);
+    const std::string ini =
+        hostIni(dir_,
+                "[plugin.storage-local]\nenabled = yes\n"
+                "[plugin.fixture-skills]\nenabled = yes\ndir = " +
+                    skillsDir_.string() + "\n" +
+                    (authIni.empty() ? "[auth]\nmode = databricks-apps\n" : authIni) + extraIni,
+                pluginDir);
     host_ = std::make_unique<app::Host>(loadIni(dir_, ini));
     host_->start();
     port_ = host_->port();
@@ -78,7 +77,8 @@ class ApiTest : public ::testing::Test {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();
   }
-  nlohmann::json createConversation(const std::string& projectId, const std::string& user = kAlice) {
+  nlohmann::json createConversation(const std::string& projectId,
+                                    const std::string& user = kAlice) {
     const HttpResult r = call("POST", "/api/conversations", {{"project_id", projectId}}, user);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();

@@ -18,7 +18,8 @@ class ConversationsApi : public ApiTest {
   void appendMessages(const std::string& conversationId, const json& messages) {
     const core::CallOutcome o = host_->plugins().storage()->call(
         core::StorageOp::kAppendMessages,
-        json{{"owner", kAlice}, {"conversation_id", conversationId}, {"messages", messages}}.dump());
+        json{{"owner", kAlice}, {"conversation_id", conversationId}, {"messages", messages}}
+            .dump());
     ASSERT_TRUE(o.ok()) << o.error;
   }
 
@@ -38,6 +39,13 @@ TEST_F(ConversationsApi, CreateOnBothPathsWithDefaultAndGivenTitles) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.json()["title"], "Bronze layer");
 
+  // A bare POST (no body at all) is an untitled conversation.
+  r = fetch(port_, "POST", "/api/projects/" + project_ + "/conversations", "", "",
+            {{"X-Forwarded-Email", kAlice}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["title"], "New Conversation");
+  ASSERT_EQ(call("DELETE", "/api/conversations/" + r.json()["id"].get<std::string>()).status, 200);
+
   r = call("GET", "/api/projects/" + project_ + "/conversations");
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.json().size(), 2u);
@@ -50,15 +58,18 @@ TEST_F(ConversationsApi, CreateOnBothPathsWithDefaultAndGivenTitles) {
 
 TEST_F(ConversationsApi, GetReturnsMessagesWithToolCallsAndResults) {
   const std::string id = createConversation(project_)["id"];
-  const json blocks = json::array(
-      {{{"type", "thinking"}, {"thinking", "look at the table first"}},
-       {{"type", "text"}, {"text", "Counting the rows."}},
-       {{"type", "tool_use"},
-        {"id", "toolu_1"},
-        {"name", "mcp__databricks__execute_sql"},
-        {"input", {{"query", "SELECT count(*) FROM main.sales.orders"}}}},
-       {{"type", "tool_result"}, {"tool_use_id", "toolu_1"}, {"content", "42"}, {"is_error", false}},
-       {{"type", "text"}, {"text", "There are 42 orders."}}});
+  const json blocks =
+      json::array({{{"type", "thinking"}, {"thinking", "look at the table first"}},
+                   {{"type", "text"}, {"text", "Counting the rows."}},
+                   {{"type", "tool_use"},
+                    {"id", "toolu_1"},
+                    {"name", "mcp__databricks__execute_sql"},
+                    {"input", {{"query", "SELECT count(*) FROM main.sales.orders"}}}},
+                   {{"type", "tool_result"},
+                    {"tool_use_id", "toolu_1"},
+                    {"content", "42"},
+                    {"is_error", false}},
+                   {{"type", "text"}, {"text", "There are 42 orders."}}});
   appendMessages(id, json::array({{{"seq", 0},
                                    {"role", "user"},
                                    {"blocks", {{{"type", "text"}, {"text", "How many orders?"}}}}},

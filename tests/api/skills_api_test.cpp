@@ -61,8 +61,8 @@ TEST(SkillsApiWithoutSource, SaysTheSourceIsUnavailable) {
   const std::string ini = hostIni(dir, "[plugin.storage-local]\nenabled = yes\n");
   app::Host host(loadIni(dir, ini));
   host.start();
-  const HttpResult created = fetch(host.port(), "POST", "/api/projects",
-                                   R"({"name":"no skills"})", "application/json");
+  const HttpResult created =
+      fetch(host.port(), "POST", "/api/projects", R"({"name":"no skills"})", "application/json");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string path = "/api/projects/" + created.json()["id"].get<std::string>() + "/skills";
   HttpResult r = fetch(host.port(), "GET", path);

@@ -104,7 +104,7 @@ TEST_F(HttpServerTest, WrongMethodIs405JsonWithAllow) {
   startHost();
   const HttpResult r = fetch(port_, "POST", "/healthz", "{}", "application/json");
   expectJsonError(r, 405, "method_not_allowed");
-  EXPECT_EQ(r.header("Allow"), "GET");
+  EXPECT_EQ(r.header("Allow"), "GET, HEAD");
 }
 
 TEST_F(HttpServerTest, OversizedBodyIs413) {

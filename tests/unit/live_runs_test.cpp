@@ -10,7 +10,7 @@ TEST(LiveRuns, OneRunPerConversationAndReleasedWithTheLease) {
   auto first = runs.begin("r1", "p1", "c1");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(runs.begin("r2", "p1", "c1"), nullptr);  // the conversation is busy
-  auto other = runs.begin("r3", "p1", "c2");        // another conversation of the project is not
+  auto other = runs.begin("r3", "p1", "c2");         // another conversation of the project is not
   ASSERT_NE(other, nullptr);
   EXPECT_EQ(runs.runOfConversation("c1"), "r1");
   EXPECT_TRUE(runs.projectBusy("p1"));

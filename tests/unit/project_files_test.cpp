@@ -45,9 +45,10 @@ TEST_F(ResolveInside, RefusesEveryWayOut) {
   fs::create_symlink(dir_.path() / "outside.txt", root_ / "out-link");
   fs::create_symlink(dir_.path(), root_ / "out-dir");
   fs::create_symlink(dir_.path() / "missing", root_ / "dangling-out");
-  for (const std::string& p : std::vector<std::string>{"..", "../outside.txt", "src/../../outside.txt", "/etc/passwd",
-                              "out-link", "out-dir/outside.txt", "dangling-out",
-                              std::string("a\0b", 3), "a\nb", std::string(5000, 'a')}) {
+  for (const std::string& p :
+       std::vector<std::string>{"..", "../outside.txt", "src/../../outside.txt", "/etc/passwd",
+                                "out-link", "out-dir/outside.txt", "dangling-out",
+                                std::string("a\0b", 3), "a\nb", std::string(5000, 'a')}) {
     EXPECT_EQ(kindOf(p), core::FailureKind::kInvalid) << p;
   }
   EXPECT_EQ(kindOf("missing.txt"), core::FailureKind::kNotFound);

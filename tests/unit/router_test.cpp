@@ -26,7 +26,7 @@ TEST(Router, ReportsAllowedMethodsForA405) {
   r.add("DELETE", "/api/x/{id}", [](RequestContext&) {});
   const Router::Match m = r.match("POST", "/api/x/1");
   EXPECT_EQ(m.handler, nullptr);
-  EXPECT_EQ(m.allowedMethods, (std::vector<std::string>{"GET", "DELETE"}));
+  EXPECT_EQ(m.allowedMethods, (std::vector<std::string>{"GET", "HEAD", "DELETE"}));
   EXPECT_TRUE(r.match("POST", "/api/y").allowedMethods.empty());
 }
 

@@ -51,7 +51,10 @@ void registerConversationRoutes(http::Router& router, ApiContext& api) {
 
   router.add("POST", "/api/projects/{id}/conversations", [&api, create](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
-    const json body = objectBody(ctx, {"title"});
+    // Every member is optional: a bare POST (no body) creates an untitled conversation.
+    const bool noBody =
+        ctx.request.getContentLength() <= 0 && !ctx.request.getChunkedTransferEncoding();
+    const json body = noBody ? json::object() : objectBody(ctx, {"title"});
     create(ctx, user, ctx.param("id"), body);
   });
 
@@ -74,16 +77,18 @@ void registerConversationRoutes(http::Router& router, ApiContext& api) {
     const auto user = api.identity.resolve(ctx.request);
     const json body = objectBody(ctx, {"title"});
     if (!body.contains("title")) throw core::Failure::invalid("title", "\"title\" is required");
-    http::sendJson(ctx.response, 200,
-                   conversationView(conversations.rename(user.email, ctx.param("id"), body["title"])));
+    http::sendJson(
+        ctx.response, 200,
+        conversationView(conversations.rename(user.email, ctx.param("id"), body["title"])));
   });
 
-  router.add("DELETE", "/api/conversations/{id}", [&api, &conversations](http::RequestContext& ctx) {
-    const auto user = api.identity.resolve(ctx.request);
-    conversations.remove(user.email, ctx.param("id"));
-    http::sendJson(ctx.response, 200,
-                   {{"success", true}, {"deleted_conversation_id", ctx.param("id")}});
-  });
+  router.add("DELETE", "/api/conversations/{id}",
+             [&api, &conversations](http::RequestContext& ctx) {
+               const auto user = api.identity.resolve(ctx.request);
+               conversations.remove(user.email, ctx.param("id"));
+               http::sendJson(ctx.response, 200,
+                              {{"success", true}, {"deleted_conversation_id", ctx.param("id")}});
+             });
 }
 
 }  // namespace devkit::api

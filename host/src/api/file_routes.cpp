@@ -22,9 +22,10 @@ fs::path resolveLogged(const fs::path& dir, const std::string& relative, const s
     return projects::files::resolveInside(dir, relative, "path");
   } catch (const Failure& f) {
     if (f.code() == "invalid_path") {
+      // At most 300 bytes of it: a refused path can be megabytes long.
+      const std::string shown = relative.size() > 300 ? relative.substr(0, 300) + "..." : relative;
       logging::get("files")->warn("refused path {} for {} in project {}: {}",
-                                  json(relative).dump(-1, ' ', false,
-                                                      json::error_handler_t::replace),
+                                  json(shown).dump(-1, ' ', false, json::error_handler_t::replace),
                                   email, projectId, f.what());
     }
     throw;
@@ -37,11 +38,12 @@ void registerFileRoutes(http::Router& router, ApiContext& api) {
   router.add("GET", "/api/projects/{id}/files", [&api](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
     const fs::path dir = api.projects.openDir(user.email, ctx.param("id"));
-    const fs::path start = resolveLogged(dir, ctx.query("path").value_or(""), user.email,
-                                         ctx.param("id"));
+    const fs::path start =
+        resolveLogged(dir, ctx.query("path").value_or(""), user.email, ctx.param("id"));
     std::error_code ec;
     if (!fs::is_directory(start, ec)) {
-      throw Failure(FailureKind::kInvalid, "not_a_directory", "\"path\" is not a directory", "path");
+      throw Failure(FailureKind::kInvalid, "not_a_directory", "\"path\" is not a directory",
+                    "path");
     }
     json out = projects::files::tree(dir, start, api.config.projects.maxTreeEntries);
     out["project_id"] = ctx.param("id");
@@ -69,7 +71,8 @@ void registerFileRoutes(http::Router& router, ApiContext& api) {
     }
     // Whatever the agent wrote is shown, never run: a project's HTML or SVG must not execute in
     // the app's origin, where the user's session lives.
-    ctx.response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    ctx.response.set("Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; sandbox");
     ctx.response.set("X-Content-Type-Options", "nosniff");
     ctx.response.set("Cache-Control", "no-store");
     ctx.response.set("Content-Disposition", "inline");

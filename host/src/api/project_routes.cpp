@@ -53,7 +53,8 @@ void registerProjectRoutes(http::Router& router, ApiContext& api) {
     const auto user = api.identity.resolve(ctx.request);
     const json body = objectBody(ctx, {"name"});
     if (!body.contains("name")) throw core::Failure::invalid("name", "\"name\" is required");
-    http::sendJson(ctx.response, 200, view(projects.rename(user.email, ctx.param("id"), body["name"])));
+    http::sendJson(ctx.response, 200,
+                   view(projects.rename(user.email, ctx.param("id"), body["name"])));
   });
 
   router.add("DELETE", "/api/projects/{id}", [&api, &projects](http::RequestContext& ctx) {

@@ -58,8 +58,8 @@ void setNextPage(http::RequestContext& ctx, const std::optional<std::string>& cu
   std::string encoded;
   Poco::URI::encode(*cursor, "!#$&'()*+,/:;=?@[]", encoded);
   ctx.response.set("X-Next-Cursor", *cursor);
-  ctx.response.set("Link", "<" + ctx.path + "?limit=" + std::to_string(limit) + "&cursor=" +
-                               encoded + ">; rel=\"next\"");
+  ctx.response.set("Link", "<" + ctx.path + "?limit=" + std::to_string(limit) +
+                               "&cursor=" + encoded + ">; rel=\"next\"");
 }
 
 }  // namespace devkit::api

@@ -5,13 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api.hpp"
 #include "config/host_config.hpp"
+#include "conversations/conversation_service.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
-#include "plugins/plugin_registry.hpp"
-#include "api/api.hpp"
-#include "conversations/conversation_service.hpp"
 #include "identity/identity.hpp"
+#include "plugins/plugin_registry.hpp"
 #include "projects/backup_service.hpp"
 #include "projects/project_service.hpp"
 #include "projects/skills_installer.hpp"

@@ -87,9 +87,11 @@ bool validPluginId(const std::string& id) {
   });
 }
 
-// "https://adb-1.2.azuredatabricks.net/" or "adb-1.2.azuredatabricks.net" -> "https://adb-1.2...net".
+// "https://adb-1.2.azuredatabricks.net/" or "adb-1.2.azuredatabricks.net" ->
+// "https://adb-1.2...net".
 std::string normaliseWorkspaceUrl(std::string url) {
-  while (!url.empty() && (url.back() == '/' || std::isspace(static_cast<unsigned char>(url.back())))) {
+  while (!url.empty() &&
+         (url.back() == '/' || std::isspace(static_cast<unsigned char>(url.back())))) {
     url.pop_back();
   }
   if (!url.empty() && url.find("://") == std::string::npos) {
@@ -105,9 +107,8 @@ void loadAuth(HostConfig& config, const std::string& file) {
   std::transform(email.begin(), email.end(), email.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto at = email.find('@');
-  const bool printable = std::all_of(email.begin(), email.end(), [](unsigned char c) {
-    return c > 0x20 && c != 0x7f;
-  });
+  const bool printable = std::all_of(email.begin(), email.end(),
+                                     [](unsigned char c) { return c > 0x20 && c != 0x7f; });
   if (at == std::string::npos || at == 0 || at + 1 == email.size() || !printable) {
     throw ConfigError(file, "auth", "dev_user_email",
                       "must be an e-mail address (name@domain, no spaces), got '" + email + "'");

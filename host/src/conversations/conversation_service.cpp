@@ -83,8 +83,8 @@ void ConversationService::remove(const std::string& owner, const std::string& id
 }
 
 ConversationService::Messages ConversationService::messages(const std::string& owner,
-                                                            const std::string& id,
-                                                            int64_t afterSeq, int limit) {
+                                                            const std::string& id, int64_t afterSeq,
+                                                            int limit) {
   requireId(id, "conversation");
   const json page = store_.call(
       StorageOp::kListMessages,

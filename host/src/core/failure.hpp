@@ -21,7 +21,10 @@ enum class FailureKind {
 class Failure : public std::runtime_error {
  public:
   Failure(FailureKind kind, std::string code, const std::string& message, std::string field = {})
-      : std::runtime_error(message), kind_(kind), code_(std::move(code)), field_(std::move(field)) {}
+      : std::runtime_error(message),
+        kind_(kind),
+        code_(std::move(code)),
+        field_(std::move(field)) {}
 
   FailureKind kind() const { return kind_; }
   const std::string& code() const { return code_; }

@@ -12,7 +12,9 @@ void sendJson(Poco::Net::HTTPServerResponse& response, int status, const nlohman
   response.set("Cache-Control", "no-store");
   response.set("X-Content-Type-Options", "nosniff");
   response.setContentLength(static_cast<std::streamsize>(text.size()));
-  response.send() << text;
+  std::ostream& out = response.send();
+  out << text;
+  out.flush();  // on the wire now: a lingering close may follow (http_server.cpp)
 }
 
 void sendError(Poco::Net::HTTPServerResponse& response, int status, const std::string& code,

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
@@ -38,6 +39,26 @@ int statusOf(core::FailureKind kind) {
       break;
   }
   return 500;
+}
+
+// The answer is out but the client may still be sending a body we will not read. Closing now would
+// make the kernel reset the connection, and the client would lose the answer it has not read yet.
+// So: stop sending, then read and discard what arrives for a short while (a "lingering close").
+void lingeringClose(Poco::Net::HTTPServerRequest& request) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+  if (impl == nullptr) return;
+  try {
+    Poco::Net::StreamSocket& socket = impl->socket();
+    socket.shutdownSend();
+    socket.setReceiveTimeout(Poco::Timespan(0, 200000));
+    char buffer[16384];
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < until &&
+           socket.receiveBytes(buffer, sizeof buffer) > 0) {
+    }
+  } catch (const Poco::Exception&) {
+    // Timeout or reset: the connection is done either way.
+  }
 }
 
 class Dispatcher final : public Poco::Net::HTTPRequestHandler {
@@ -89,6 +110,9 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     } catch (...) {
       log->error("{} {}: unknown exception", request.getMethod(), path);
       sendErrorOrLog(response, 500, "internal", "internal error; see the server log");
+    }
+    if (ctx.bodyUnread && response.sent()) {
+      lingeringClose(request);
     }
     if (log->should_log(spdlog::level::debug)) {
       log->debug("{} {} {} {}ms", request.getMethod(), path, static_cast<int>(response.getStatus()),

@@ -55,6 +55,9 @@ class RequestContext {
   const RequestLimits& limits;
   ShutdownSignal& shutdown;
   StreamLimiter& streams;
+  /// Set when the request was refused with its body unread (411, or a 413 too large to drain):
+  /// the dispatcher then closes the connection gracefully, so the client still reads the answer.
+  bool bodyUnread = false;
 
  private:
   std::optional<std::string> body_;

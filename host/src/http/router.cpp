@@ -44,9 +44,13 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
       result.params = std::move(params);
       return result;
     }
-    if (std::find(result.allowedMethods.begin(), result.allowedMethods.end(), route.method) ==
-        result.allowedMethods.end()) {
-      result.allowedMethods.push_back(route.method);
+    for (const std::string& allowed : route.method == "GET"
+                                          ? std::vector<std::string>{"GET", "HEAD"}
+                                          : std::vector<std::string>{route.method}) {
+      if (std::find(result.allowedMethods.begin(), result.allowedMethods.end(), allowed) ==
+          result.allowedMethods.end()) {
+        result.allowedMethods.push_back(allowed);
+      }
     }
   }
   return result;

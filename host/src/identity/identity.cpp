@@ -60,17 +60,19 @@ User Identity::resolve(const Poco::Net::HTTPServerRequest& request) const {
                           "proxy (X-Forwarded-Email or X-Forwarded-User)");
   }
   const std::string preferred = trim(request.get("X-Forwarded-Preferred-Username", ""));
-  user.displayName = preferred.empty() || preferred.size() > 200 ? localPart(user.email) : preferred;
+  user.displayName =
+      preferred.empty() || preferred.size() > 200 ? localPart(user.email) : preferred;
   user.accessToken = request.get("X-Forwarded-Access-Token", "");
   return user;
 }
 
 nlohmann::json Identity::describe(const User& user) const {
-  return {{"email", user.email},
-          {"display_name", user.displayName},
-          {"workspace_url", settings_.workspaceUrl.empty() ? nlohmann::json(nullptr)
-                                                           : nlohmann::json(settings_.workspaceUrl)},
-          {"auth_mode", settings_.mode == config::AuthMode::kDev ? "dev" : "databricks-apps"}};
+  return {
+      {"email", user.email},
+      {"display_name", user.displayName},
+      {"workspace_url", settings_.workspaceUrl.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(settings_.workspaceUrl)},
+      {"auth_mode", settings_.mode == config::AuthMode::kDev ? "dev" : "databricks-apps"}};
 }
 
 }  // namespace devkit::identity

@@ -36,7 +36,11 @@ bool looksLikeUtf8Text(const std::string& bytes) {
   while (i < bytes.size()) {
     const auto c = static_cast<unsigned char>(bytes[i]);
     if (c == 0) return false;
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xe  ? 2
+                : (c >> 3) == 0x1e ? 3
+                                   : -1;
     if (extra < 0) return false;
     if (i + extra >= bytes.size() && extra > 0) return true;  // cut at the sample's end
     for (int k = 1; k <= extra; ++k) {
@@ -139,7 +143,7 @@ fs::path resolveInside(const fs::path& projectDir, const std::string& relative,
       const fs::path weak = fs::weakly_canonical(target, ec2);
       if (ec2 || !isInside(weak, root)) throw refuse("leads outside the project");
     }
-    throw Failure::notFound("file " + clean.generic_string());
+    throw Failure::notFound("path " + clean.generic_string());
   }
   if (!isInside(target, root)) throw refuse("leads outside the project");
   return target;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/failure.hpp"
+#include "core/text.hpp"
 #include "logging/logging.hpp"
 #include "projects/claude_md.hpp"
 #include "projects/project_settings.hpp"
@@ -72,8 +73,7 @@ std::string validateText(const json& value, const std::string& field, size_t max
     throw Failure::invalid(field, "\"" + field + "\" must be at most " + std::to_string(maxBytes) +
                                       " bytes (got " + std::to_string(text.size()) + ")");
   }
-  if (std::any_of(text.begin(), text.end(),
-                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+  if (core::hasControlCharacters(text)) {
     throw Failure::invalid(field, "\"" + field + "\" must not contain control characters");
   }
   return text;
@@ -186,7 +186,8 @@ Page ProjectService::list(const std::string& owner, int limit,
   return out;
 }
 
-json ProjectService::rename(const std::string& owner, const std::string& id, const json& nameValue) {
+json ProjectService::rename(const std::string& owner, const std::string& id,
+                            const json& nameValue) {
   const std::string name = validateText(nameValue, "name", kMaxNameBytes, false);
   const auto lock = lockFor(id);
   std::lock_guard guard(*lock);
@@ -272,6 +273,13 @@ json ProjectService::skills(const std::string& owner, const std::string& id) {
 
 json ProjectService::putSkills(const std::string& owner, const std::string& id,
                                const json& enabled) {
+  // Bad input first (400), then the project (404), and only then whether skills can be listed.
+  if (!enabled.is_null() &&
+      !(enabled.is_array() &&
+        std::all_of(enabled.begin(), enabled.end(), [](const json& e) { return e.is_string(); }))) {
+    throw Failure::invalid("enabled", "\"enabled\" must be an array of skill names or null");
+  }
+  get(owner, id);
   const SkillsInstaller::Listing listing = skills_.list();
   if (!listing.unavailable.empty()) {
     throw Failure(FailureKind::kUnavailable, "skills_unavailable", listing.unavailable);
@@ -334,8 +342,8 @@ fs::path ProjectService::openDir(const std::string& owner, const std::string& id
     const auto lock = lockFor(id);
     std::lock_guard guard(*lock);
     if (!fs::is_directory(dir, ec)) {
-      logging::get("projects")->warn("project {} had no files and no backup; recreating its dir",
-                                     id);
+      logging::get("projects")
+          ->warn("project {} had no files and no backup; recreating its dir", id);
       populate(dir, project.value("name", ""),
                project.value("settings", json::object()).value("enabled_skills", json()));
       fs::create_directories(paths_.stateDir(id));

@@ -44,7 +44,8 @@ class ProjectService {
   nlohmann::json create(const identity::User& user, const nlohmann::json& name);
   nlohmann::json get(const std::string& owner, const std::string& id);
   Page list(const std::string& owner, int limit, const std::optional<std::string>& cursor);
-  nlohmann::json rename(const std::string& owner, const std::string& id, const nlohmann::json& name);
+  nlohmann::json rename(const std::string& owner, const std::string& id,
+                        const nlohmann::json& name);
   /// kConflict while a run is live in it; otherwise removes metadata, conversations, archive,
   /// the project dir and its state dir.
   void remove(const std::string& owner, const std::string& id);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/failure.hpp"
+#include "core/text.hpp"
 #include "identity/identity.hpp"
 
 namespace devkit::projects::settings {
@@ -16,9 +17,7 @@ using nlohmann::json;
 const std::set<std::string> kMembers = {"catalog",    "schema",     "warehouse_id",
                                         "serverless", "cluster_id", "workspace_folder"};
 
-bool hasControl(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-}
+bool hasControl(const std::string& s) { return core::hasControlCharacters(s); }
 
 // Unity Catalog names: any Unicode but no '.', ' ', '/', control characters (they need quoting
 // everywhere and break three-level names); 255 bytes at most.
@@ -29,8 +28,8 @@ std::string ucName(const json& v, const std::string& field) {
     throw Failure::invalid(field, "\"" + field + "\" must be 1-255 bytes");
   }
   if (hasControl(s) || s.find_first_of(". /`") != std::string::npos) {
-    throw Failure::invalid(field, "\"" + field +
-                                      "\" must not contain '.', ' ', '/', '`' or control characters");
+    throw Failure::invalid(
+        field, "\"" + field + "\" must not contain '.', ' ', '/', '`' or control characters");
   }
   return s;
 }
@@ -58,7 +57,8 @@ std::string workspaceFolder(const json& v) {
                            "\"workspace_folder\" must be an absolute workspace path of at most "
                            "1024 bytes, e.g. /Workspace/Users/you@example.com/project");
   }
-  if (s.find("/../") != std::string::npos || s.ends_with("/..") || s.find("/./") != std::string::npos) {
+  if (s.find("/../") != std::string::npos || s.ends_with("/..") ||
+      s.find("/./") != std::string::npos) {
     throw Failure::invalid(field, "\"workspace_folder\" must not contain '.' or '..' segments");
   }
   return s.size() > 1 && s.back() == '/' ? s.substr(0, s.size() - 1) : s;
@@ -82,7 +82,8 @@ std::string sanitiseIdentifier(const std::string& text, size_t max) {
   return out;
 }
 
-json defaults(const std::string& email, const std::string& projectName, const std::string& catalog) {
+json defaults(const std::string& email, const std::string& projectName,
+              const std::string& catalog) {
   std::string user = sanitiseIdentifier(identity::localPart(email), 40);
   if (user.empty()) user = "user";
   std::string project = sanitiseIdentifier(projectName, 60);
@@ -112,8 +113,8 @@ json validate(const json& body, const json& base) {
   if (body.contains("workspace_folder")) {
     out["workspace_folder"] = workspaceFolder(body["workspace_folder"]);
   }
-  const json cluster = body.contains("cluster_id") ? resourceId(body["cluster_id"], "cluster_id")
-                                                   : json(nullptr);
+  const json cluster =
+      body.contains("cluster_id") ? resourceId(body["cluster_id"], "cluster_id") : json(nullptr);
   if (body.contains("serverless") && !body["serverless"].is_boolean()) {
     throw Failure::invalid("serverless", "\"serverless\" must be true or false");
   }

@@ -29,7 +29,8 @@ class SkillsInstaller {
   };
 
   /// `source` may be null (no skills plugin enabled).
-  explicit SkillsInstaller(std::shared_ptr<core::SkillsSource> source) : source_(std::move(source)) {}
+  explicit SkillsInstaller(std::shared_ptr<core::SkillsSource> source)
+      : source_(std::move(source)) {}
 
   Listing list() const;
 

@@ -14,15 +14,15 @@ core::Failure storageFailure(const core::CallOutcome& outcome, const std::string
     case DK_ERR_CONFLICT:
       return Failure(FailureKind::kConflict, "conflict", outcome.error);
     case DK_ERR_INVALID_ARGUMENT:
-      return Failure(FailureKind::kInvalid, "invalid_value", "storage refused a value: " + outcome.error);
+      return Failure(FailureKind::kInvalid, "invalid_value",
+                     "storage refused a value: " + outcome.error);
     case DK_ERR_UNAVAILABLE:
       return Failure(FailureKind::kUnavailable, "storage_unavailable",
                      "storage is unavailable: " + outcome.error);
     default:
       logging::get("storage")->error("storage call failed (status {}): {}",
                                      static_cast<int>(outcome.status), outcome.error);
-      return Failure(FailureKind::kInternal, "storage_error",
-                     "storage failed; see the server log");
+      return Failure(FailureKind::kInternal, "storage_error", "storage failed; see the server log");
   }
 }
 
