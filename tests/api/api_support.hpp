@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -93,6 +95,36 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<app::Host> host_;
   int port_ = 0;
 };
+
+/// Every occurrence of `from` in `s` replaced by `to`.
+inline std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+/// The non-empty segments of a path, without its query string.
+inline std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream in(path.substr(0, path.find('?')));
+  for (std::string part; std::getline(in, part, '/');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+/// Whether a concrete path matches a router pattern ("/api/projects/{id}").
+inline bool patternMatches(const std::string& pattern, const std::string& path) {
+  const auto want = segments(pattern);
+  const auto got = segments(path);
+  if (want.size() != got.size()) return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i].front() == '{' && want[i].back() == '}') continue;
+    if (want[i] != got[i]) return false;
+  }
+  return true;
+}
 
 /// The error member of a JSON error answer.
 inline nlohmann::json errorOf(const HttpResult& r) {

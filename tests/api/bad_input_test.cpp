@@ -98,33 +98,6 @@ std::string member(const std::string& key, const std::string& value) {
   return json{{key, value}}.dump();
 }
 
-std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
-  }
-  return s;
-}
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  std::stringstream in(path.substr(0, path.find('?')));
-  for (std::string part; std::getline(in, part, '/');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
-
-bool patternMatches(const std::string& pattern, const std::string& path) {
-  const auto want = segments(pattern);
-  const auto got = segments(path);
-  if (want.size() != got.size()) return false;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].front() == '{' && want[i].back() == '}') continue;
-    if (want[i] != got[i]) return false;
-  }
-  return true;
-}
-
 /// What the host answers to `c` when the client holds the body back and reads first (as curl does
 /// with Expect: 100-continue): tells "the host refused and then reset the connection" apart from
 /// "the host never answered".

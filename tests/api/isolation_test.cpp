@@ -25,33 +25,6 @@ constexpr const char* kAliceFile = "notes/alice-private.txt";
 constexpr const char* kAliceText = "alice's private notes: the launch code is 0000";
 constexpr const char* kMissingId = "6f1c2d3e-4b5a-4c6d-8e7f-0123456789ab";
 
-std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
-  }
-  return s;
-}
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  std::stringstream in(path.substr(0, path.find('?')));
-  for (std::string part; std::getline(in, part, '/');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
-
-bool patternMatches(const std::string& pattern, const std::string& path) {
-  const auto want = segments(pattern);
-  const auto got = segments(path);
-  if (want.size() != got.size()) return false;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].front() == '{' && want[i].back() == '}') continue;
-    if (want[i] != got[i]) return false;
-  }
-  return true;
-}
-
 bool isApiRoute(const std::string& pattern) {
   return pattern == "/api" || pattern.rfind("/api/", 0) == 0;
 }

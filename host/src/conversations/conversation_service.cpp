@@ -53,12 +53,7 @@ projects::Page ConversationService::list(const std::string& owner, const std::st
     }
     throw;
   }
-  projects::Page out;
-  for (json& item : page["items"]) out.items.push_back(std::move(item));
-  if (page.contains("next_cursor") && page["next_cursor"].is_string()) {
-    out.nextCursor = page["next_cursor"].get<std::string>();
-  }
-  return out;
+  return projects::pageOf(std::move(page));
 }
 
 json ConversationService::rename(const std::string& owner, const std::string& id,

@@ -200,6 +200,10 @@ void HttpServer::start() {
   params->setKeepAliveTimeout(Poco::Timespan(options_.keepAliveTimeoutS, 0));
   params->setTimeout(Poco::Timespan(options_.requestTimeoutS, 0));
   params->setServerName(options_.serverName);
+  // Poco's dispatcher threads wait this long for a connection before re-checking "stopped"; one
+  // that reaches its wait just after stop() woke the others sleeps it out and holds shutdown
+  // (the default, 10 s, equals our shutdown deadline). Idle threads cost nothing to restart.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
   params->setSoftwareVersion(options_.serverName);
   // A dedicated pool: Poco's default pool holds 16 threads, and every open stream or idle
   // keep-alive socket holds one for its whole life.

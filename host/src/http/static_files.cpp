@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/paths.hpp"
 #include "http/http_error.hpp"
 #include "logging/logging.hpp"
 
@@ -13,12 +14,6 @@ namespace devkit::http {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool isInside(const fs::path& child, const fs::path& root) {
-  const std::string c = child.string();
-  const std::string r = root.string();
-  return c == r || (c.size() > r.size() && c.rfind(r, 0) == 0 && c[r.size()] == '/');
-}
 
 std::string etagFor(const struct stat& st) {
   return "\"" + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
@@ -52,9 +47,7 @@ std::string mimeTypeFor(const std::string& fileName) {
       {".wasm", "application/wasm"},
       {".xml", "application/xml"},
   };
-  std::string ext = fs::path(fileName).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = core::lowerExtension(fileName);
   const auto it = kTypes.find(ext);
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
@@ -77,7 +70,7 @@ void StaticFiles::serve(RequestContext& ctx) const {
   const fs::path root(root_);
   std::error_code ec;
   fs::path target = fs::weakly_canonical(root / fs::path(ctx.path).relative_path(), ec);
-  if (ec || !isInside(target, root)) {
+  if (ec || !core::isInside(target, root)) {
     logging::get("http")->warn("refused a path outside the webroot: {}", ctx.path);
     throw HttpError(404, "not_found", "no such file: " + ctx.path);
   }

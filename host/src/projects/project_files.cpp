@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/failure.hpp"
+#include "core/paths.hpp"
 
 namespace devkit::projects::files {
 namespace {
@@ -20,12 +21,6 @@ using core::Failure;
 using nlohmann::json;
 
 constexpr size_t kMaxPathBytes = 4096;
-
-bool isInside(const fs::path& child, const fs::path& root) {
-  const std::string c = child.string();
-  const std::string r = root.string();
-  return c == r || (c.size() > r.size() && c.rfind(r, 0) == 0 && c[r.size()] == '/');
-}
 
 int64_t mtimeUs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
@@ -141,11 +136,11 @@ fs::path resolveInside(const fs::path& projectDir, const std::string& relative,
       if (ec2) break;
       if (target.is_relative()) target = prefix.parent_path() / target;
       const fs::path weak = fs::weakly_canonical(target, ec2);
-      if (ec2 || !isInside(weak, root)) throw refuse("leads outside the project");
+      if (ec2 || !core::isInside(weak, root)) throw refuse("leads outside the project");
     }
     throw Failure::notFound("path " + clean.generic_string());
   }
-  if (!isInside(target, root)) throw refuse("leads outside the project");
+  if (!core::isInside(target, root)) throw refuse("leads outside the project");
   return target;
 }
 
@@ -197,9 +192,7 @@ std::string contentTypeFor(const fs::path& file) {
       {".parquet", "application/vnd.apache.parquet"},
       {".whl", "application/zip"},
   };
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = core::lowerExtension(file);
   if (const auto it = kTypes.find(ext); it != kTypes.end()) return it->second;
   std::ifstream in(file, std::ios::binary);
   std::string sample(8192, '\0');

@@ -60,6 +60,15 @@ void discardDir(const fs::path& dir, const fs::path& tempRoot) {
 
 }  // namespace
 
+Page pageOf(json answer) {
+  Page out;
+  for (json& item : answer["items"]) out.items.push_back(std::move(item));
+  if (answer.contains("next_cursor") && answer["next_cursor"].is_string()) {
+    out.nextCursor = answer["next_cursor"].get<std::string>();
+  }
+  return out;
+}
+
 std::string newId() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
 
 std::string validateText(const json& value, const std::string& field, size_t maxBytes,
@@ -178,12 +187,7 @@ Page ProjectService::list(const std::string& owner, int limit,
     }
     throw;
   }
-  Page out;
-  for (json& item : page["items"]) out.items.push_back(std::move(item));
-  if (page.contains("next_cursor") && page["next_cursor"].is_string()) {
-    out.nextCursor = page["next_cursor"].get<std::string>();
-  }
-  return out;
+  return pageOf(std::move(page));
 }
 
 json ProjectService::rename(const std::string& owner, const std::string& id,

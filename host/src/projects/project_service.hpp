@@ -25,6 +25,9 @@ struct Page {
   std::optional<std::string> nextCursor;
 };
 
+/// A storage list answer ({"items", "next_cursor"}) as a Page.
+Page pageOf(nlohmann::json answer);
+
 /// Projects: their metadata (in the storage plugin) and their working dirs (on disk), kept in step.
 /// Every method takes the owner (the signed-in user's e-mail): another user's project is
 /// kNotFound, exactly like one that does not exist. Errors are core::Failure.
