@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those that are missing.
-# Used by scripts/run.sh and scripts/test.sh; safe to run repeatedly. Needs root (or sudo).
+# Used by scripts/run.sh and scripts/test.sh (--test); --bench adds what bench/ needs. Safe to run
+# repeatedly. Needs root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang-format curl postgresql)
+elif [[ "${1:-}" == "--bench" ]]; then
+  packages+=(curl sqlite3 wrk)  # bench/*.sh; no script runs them
 fi
 
 missing=()

@@ -1,5 +1,8 @@
 // devkit: the Databricks AI Dev Kit host.
+#include <malloc.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include <Poco/Exception.h>
@@ -16,6 +19,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // glibc gives each busy thread its own malloc arena (up to 8 per core) and keeps their freed
+  // memory: with 128 HTTP threads the load benchmark grew to 181 MiB where 4 arenas stay near 60.
+  // MALLOC_ARENA_MAX in the environment still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
+    mallopt(M_ARENA_MAX, 4);
+  }
 
   devkit::logging::setup("info", devkit::logging::Format::kText);
   try {

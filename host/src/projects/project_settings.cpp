@@ -131,6 +131,12 @@ json validate(const json& body, const json& base) {
   return out;
 }
 
+bool complete(const json& stored) {
+  if (!stored.is_object()) return false;
+  return std::all_of(kMembers.begin(), kMembers.end(),
+                     [&](const std::string& key) { return stored.contains(key); });
+}
+
 json view(const json& stored, const json& base) {
   json out = base;
   if (!stored.is_object()) return out;

@@ -28,6 +28,9 @@ nlohmann::json validate(const nlohmann::json& body, const nlohmann::json& defaul
 /// any a stored object lacks.
 nlohmann::json view(const nlohmann::json& stored, const nlohmann::json& defaults);
 
+/// Whether a stored settings object has every settings member (no defaults needed for view()).
+bool complete(const nlohmann::json& stored);
+
 /// Lower-case letters, digits and '_' only, no leading digit, at most `max` bytes: a name usable
 /// unquoted in SQL and in a workspace path ("Ana.Lopez" -> "ana_lopez").
 std::string sanitiseIdentifier(const std::string& text, size_t max = 60);
