@@ -21,10 +21,10 @@ void registerConversationRoutes(http::Router& router, ApiContext& api) {
              [&api, &conversations](http::RequestContext& ctx) {
                const auto user = api.identity.resolve(ctx.request);
                const int limit = limitParam(ctx, kDefaultPage, kMaxPage);
-               const projects::Page page =
+               projects::Page page =
                    conversations.list(user.email, ctx.param("id"), limit, cursorParam(ctx));
                json out = json::array();
-               for (const json& c : page.items) out.push_back(conversationView(c));
+               for (json& c : page.items) out.push_back(conversationView(std::move(c)));
                setNextPage(ctx, page.nextCursor, limit);
                http::sendJson(ctx.response, 200, out);
              });
@@ -63,9 +63,9 @@ void registerConversationRoutes(http::Router& router, ApiContext& api) {
     const int64_t afterSeq = integerParam(ctx, "after_seq", -1, -1);
     const int limit = limitParam(ctx, kMaxMessages, kMaxMessages);
     json out = conversationView(conversations.get(user.email, ctx.param("id")));
-    const auto page = conversations.messages(user.email, ctx.param("id"), afterSeq, limit);
+    auto page = conversations.messages(user.email, ctx.param("id"), afterSeq, limit);
     json messages = json::array();
-    for (const json& m : page.items) messages.push_back(messageView(m));
+    for (json& m : page.items) messages.push_back(messageView(std::move(m)));
     out["messages"] = std::move(messages);
     out["next_after_seq"] = page.nextAfterSeq ? json(*page.nextAfterSeq) : json(nullptr);
     const auto live = api.runs.runOfConversation(ctx.param("id"));

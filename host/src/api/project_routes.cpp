@@ -15,16 +15,17 @@ constexpr int kMaxPage = 1000;
 
 void registerProjectRoutes(http::Router& router, ApiContext& api) {
   auto& projects = api.projects;
-  auto view = [&projects](const json& project) {
-    return projectView(project, projects.settingsOf(project));
+  auto view = [&projects](json project) {
+    json settings = projects.settingsOf(project);
+    return projectView(std::move(project), std::move(settings));
   };
 
   router.add("GET", "/api/projects", [&api, &projects, view](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
     const int limit = limitParam(ctx, kDefaultPage, kMaxPage);
-    const projects::Page page = projects.list(user.email, limit, cursorParam(ctx));
+    projects::Page page = projects.list(user.email, limit, cursorParam(ctx));
     json out = json::array();
-    for (const json& p : page.items) out.push_back(view(p));
+    for (json& p : page.items) out.push_back(view(std::move(p)));
     setNextPage(ctx, page.nextCursor, limit);
     http::sendJson(ctx.response, 200, out);
   });

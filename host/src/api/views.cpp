@@ -8,6 +8,12 @@ namespace {
 using nlohmann::json;
 using projects::files::isoTime;
 
+// The member `key` moved out of `object`, or `fallback` when absent.
+json take(json& object, const char* key, json fallback = nullptr) {
+  const auto it = object.find(key);
+  return it == object.end() ? std::move(fallback) : std::move(*it);
+}
+
 json timeOf(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_number_integer()) return nullptr;
@@ -16,14 +22,14 @@ json timeOf(const json& object, const char* key) {
 
 }  // namespace
 
-json projectView(const json& project, const json& settings) {
-  return {{"id", project.value("id", "")},
-          {"name", project.value("name", "")},
-          {"user_email", project.value("owner", "")},
+json projectView(json project, json settings) {
+  return {{"id", take(project, "id", "")},
+          {"name", take(project, "name", "")},
+          {"user_email", take(project, "owner", "")},
           {"created_at", timeOf(project, "created_us")},
           {"updated_at", timeOf(project, "updated_us")},
-          {"conversation_count", project.value("conversation_count", json())},
-          {"settings", settings}};
+          {"conversation_count", take(project, "conversation_count")},
+          {"settings", std::move(settings)}};
 }
 
 json backupView(const json& status) {
@@ -35,19 +41,19 @@ json backupView(const json& status) {
   return out;
 }
 
-json conversationView(const json& conversation) {
-  return {{"id", conversation.value("id", "")},
-          {"project_id", conversation.value("project_id", "")},
-          {"title", conversation.value("title", "")},
-          {"session_id", conversation.value("claude_session_id", json())},
+json conversationView(json conversation) {
+  return {{"id", take(conversation, "id", "")},
+          {"project_id", take(conversation, "project_id", "")},
+          {"title", take(conversation, "title", "")},
+          {"session_id", take(conversation, "claude_session_id")},
           {"created_at", timeOf(conversation, "created_us")},
           {"updated_at", timeOf(conversation, "updated_us")}};
 }
 
-json messageView(const json& message) {
+json messageView(json message) {
   std::string content;
   bool isError = false;
-  const json blocks = message.value("blocks", json::array());
+  json blocks = take(message, "blocks", json::array());
   for (const json& block : blocks) {
     if (!block.is_object()) continue;
     const std::string type = block.value("type", "");
@@ -60,10 +66,10 @@ json messageView(const json& message) {
   }
   return {{"seq", message.value("seq", 0)},
           {"role", message.value("role", "")},
-          {"blocks", blocks},
+          {"blocks", std::move(blocks)},
           {"content", content},
           {"is_error", isError},
-          {"run_id", message.value("run_id", json())},
+          {"run_id", take(message, "run_id")},
           {"created_at", timeOf(message, "created_us")}};
 }
 
