@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <Poco/String.h>
+
 #include "api_support.hpp"
 #include "app/version.hpp"
 
@@ -23,18 +25,6 @@ using nlohmann::json;
 const std::set<std::string> kOperations = {"get",     "put",  "post",  "delete",
                                            "options", "head", "patch", "trace"};
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 bool documentedPath(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/api" || pattern.rfind("/api/", 0) == 0;
 }
@@ -45,7 +35,7 @@ std::vector<std::string> driftBetween(
     const std::vector<std::pair<std::string, std::string>>& routes, const json& doc) {
   std::set<std::pair<std::string, std::string>> registered;  // (lower-case method, pattern)
   for (const auto& [method, pattern] : routes) {
-    if (documentedPath(pattern)) registered.emplace(lower(method), pattern);
+    if (documentedPath(pattern)) registered.emplace(Poco::toLower(method), pattern);
   }
   std::set<std::pair<std::string, std::string>> documented;
   const json paths = doc.value("paths", json::object());
@@ -58,7 +48,7 @@ std::vector<std::string> driftBetween(
   std::vector<std::string> problems;
   for (const auto& [method, path] : registered) {
     if (documented.count({method, path}) == 0) {
-      problems.push_back("route " + upper(method) + " " + path +
+      problems.push_back("route " + Poco::toUpper(method) + " " + path +
                          " is registered by the host but missing from host/openapi/openapi.json "
                          "(add paths[\"" +
                          path + "\"]." + method + ")");
@@ -66,8 +56,8 @@ std::vector<std::string> driftBetween(
   }
   for (const auto& [method, path] : documented) {
     if (registered.count({method, path}) == 0) {
-      problems.push_back("host/openapi/openapi.json documents " + upper(method) + " " + path +
-                         ", which the host does not register");
+      problems.push_back("host/openapi/openapi.json documents " + Poco::toUpper(method) + " " +
+                         path + ", which the host does not register");
     }
   }
   return problems;
@@ -179,7 +169,7 @@ TEST_F(OpenApi, EveryOperationIsComplete) {
     }
     for (const auto& [key, operation] : item.items()) {
       if (kOperations.count(key) == 0) continue;
-      const std::string name = upper(key) + " " + path;
+      const std::string name = Poco::toUpper(key) + " " + path;
       const std::string id = operation.value("operationId", "");
       EXPECT_FALSE(id.empty()) << name << " has no operationId";
       EXPECT_TRUE(operationIds.insert(id).second) << name << ": duplicate operationId " << id;

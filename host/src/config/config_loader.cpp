@@ -8,6 +8,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/LayeredConfiguration.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -26,12 +27,6 @@ namespace fs = std::filesystem;
 using Poco::AutoPtr;
 
 constexpr std::string_view kPluginPrefix = "plugin.";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // Collects every leaf key ("section.key") of the INI file.
 void collectLeaves(const Poco::Util::AbstractConfiguration& ini, const std::string& prefix,
@@ -66,8 +61,8 @@ RawConfig readIni(const std::string& file) {
     if (dot == std::string::npos) {
       throw ConfigError(file, "", full, "key outside any [section]");
     }
-    const std::string section = lower(full.substr(0, dot));
-    raw.sections[section][lower(full.substr(dot + 1))] =
+    const std::string section = Poco::toLower(full.substr(0, dot));
+    raw.sections[section][Poco::toLower(full.substr(dot + 1))] =
         RawValue{ini->getRawString(full), file, false};
   }
   return raw;
@@ -103,9 +98,7 @@ std::string normaliseWorkspaceUrl(std::string url) {
 void loadAuth(HostConfig& config, const std::string& file) {
   const nlohmann::json& auth = config.sections["auth"];
   config.auth.mode = auth["mode"] == "databricks-apps" ? AuthMode::kDatabricksApps : AuthMode::kDev;
-  std::string email = auth["dev_user_email"];
-  std::transform(email.begin(), email.end(), email.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string email = Poco::toLower(auth["dev_user_email"].get<std::string>());
   const auto at = email.find('@');
   const bool printable = std::all_of(email.begin(), email.end(),
                                      [](unsigned char c) { return c > 0x20 && c != 0x7f; });

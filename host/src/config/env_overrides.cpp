@@ -3,25 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include <Poco/String.h>
+
 #include "config/config_error.hpp"
 
 namespace devkit::config {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 std::string envIdFor(const std::string& pluginId) {
-  std::string out = upper(pluginId);
+  std::string out = Poco::toUpper(pluginId);
   std::replace(out.begin(), out.end(), '-', '_');
   std::replace(out.begin(), out.end(), '.', '_');
   return out;
@@ -47,9 +37,9 @@ std::string envNameFor(const std::string& section, const std::string& key) {
   constexpr std::string_view kPluginPrefix = "plugin.";
   if (section.rfind(kPluginPrefix, 0) == 0) {
     return std::string(kEnvPrefix) + "PLUGIN__" + envIdFor(section.substr(kPluginPrefix.size())) +
-           "__" + upper(key);
+           "__" + Poco::toUpper(key);
   }
-  return std::string(kEnvPrefix) + upper(section) + "__" + upper(key);
+  return std::string(kEnvPrefix) + Poco::toUpper(section) + "__" + Poco::toUpper(key);
 }
 
 void applyEnvironment(const std::vector<std::string>& environment,
@@ -60,7 +50,7 @@ void applyEnvironment(const std::vector<std::string>& environment,
       continue;
     }
     const std::string name = entry.substr(0, eq);
-    if (upper(name).rfind(kEnvPrefix, 0) != 0) {
+    if (Poco::toUpper(name).rfind(kEnvPrefix, 0) != 0) {
       continue;
     }
     const std::string origin = "environment variable " + name;
@@ -69,12 +59,12 @@ void applyEnvironment(const std::vector<std::string>& environment,
     std::string section;
     std::string key;
     if (parts.size() == 2 && !parts[0].empty() && !parts[1].empty() &&
-        lower(parts[0]) != "plugin") {
-      section = lower(parts[0]);
-      key = lower(parts[1]);
-    } else if (parts.size() == 3 && lower(parts[0]) == "plugin" && !parts[1].empty() &&
+        Poco::toLower(parts[0]) != "plugin") {
+      section = Poco::toLower(parts[0]);
+      key = Poco::toLower(parts[1]);
+    } else if (parts.size() == 3 && Poco::toLower(parts[0]) == "plugin" && !parts[1].empty() &&
                !parts[2].empty()) {
-      const std::string wanted = upper(parts[1]);
+      const std::string wanted = Poco::toUpper(parts[1]);
       for (const std::string& id : pluginIds) {
         if (envIdFor(id) != wanted) continue;
         if (!section.empty()) {
@@ -90,7 +80,7 @@ void applyEnvironment(const std::vector<std::string>& environment,
                           "no [plugin.*] section in the INI file matches '" + parts[1] +
                               "'; declare the plugin's section in the file first");
       }
-      key = lower(parts[2]);
+      key = Poco::toLower(parts[2]);
     } else {
       throw ConfigError(origin, "", "",
                         "malformed override name; use DEVKIT__SECTION__KEY or "

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <regex>
 
+#include <Poco/String.h>
+
 #include "config/config_error.hpp"
 #include "config/env_overrides.hpp"
 
@@ -44,19 +46,6 @@ std::string suggestion(const std::string& key, const json& properties) {
   return best.empty() ? std::string() : "; did you mean '" + best + "'?";
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  const auto end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
-
 // Converts `text` to the property's type; returns the reason on failure.
 std::string convert(const std::string& text, const json& property, json& out) {
   const std::string type = property.value("type", "string");
@@ -64,9 +53,9 @@ std::string convert(const std::string& text, const json& property, json& out) {
     out = text;
     return "";
   }
-  const std::string t = trim(text);
+  const std::string t = Poco::trim(text);
   if (type == "boolean") {
-    const std::string v = lower(t);
+    const std::string v = Poco::toLower(t);
     if (v == "yes" || v == "true" || v == "on" || v == "1") {
       out = true;
     } else if (v == "no" || v == "false" || v == "off" || v == "0") {

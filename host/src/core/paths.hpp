@@ -1,9 +1,9 @@
 #pragma once
 
-#include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <string>
+
+#include <Poco/String.h>
 
 namespace devkit::core {
 
@@ -17,10 +17,7 @@ inline bool isInside(const std::filesystem::path& child, const std::filesystem::
 
 /// A file name's extension in lower case, with its dot (".sql"); empty when none.
 inline std::string lowerExtension(const std::filesystem::path& file) {
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
+  return Poco::toLower(file.extension().string());
 }
 
 }  // namespace devkit::core

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 
+#include "core/content_types.hpp"
 #include "core/paths.hpp"
 #include "http/http_error.hpp"
 #include "logging/logging.hpp"
@@ -23,33 +23,8 @@ std::string etagFor(const struct stat& st) {
 }  // namespace
 
 std::string mimeTypeFor(const std::string& fileName) {
-  static const std::map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"},
-      {".htm", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json; charset=utf-8"},
-      {".map", "application/json; charset=utf-8"},
-      {".webmanifest", "application/manifest+json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".woff", "font/woff"},
-      {".woff2", "font/woff2"},
-      {".ttf", "font/ttf"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".md", "text/markdown; charset=utf-8"},
-      {".wasm", "application/wasm"},
-      {".xml", "application/xml"},
-  };
-  const std::string ext = core::lowerExtension(fileName);
-  const auto it = kTypes.find(ext);
-  return it == kTypes.end() ? "application/octet-stream" : it->second;
+  const std::string type = core::contentTypeByExtension(fileName);
+  return type.empty() ? "application/octet-stream" : type;
 }
 
 StaticFiles::StaticFiles(std::string root) {

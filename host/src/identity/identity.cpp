@@ -3,25 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include <Poco/String.h>
+
 #include "http/http_error.hpp"
 
 namespace devkit::identity {
 namespace {
 
 constexpr size_t kMaxEmailBytes = 320;
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return {};
-  const auto end = s.find_last_not_of(" \t");
-  return s.substr(begin, end - begin + 1);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // A forwarded identity is used as a storage owner key: printable, no spaces, bounded.
 bool usable(const std::string& id) {
@@ -45,7 +34,7 @@ User Identity::resolve(const Poco::Net::HTTPServerRequest& request) const {
     return user;
   }
   for (const char* header : {"X-Forwarded-Email", "X-Forwarded-User"}) {
-    const std::string value = lower(trim(request.get(header, "")));
+    const std::string value = Poco::toLower(Poco::trim(request.get(header, "")));
     if (value.empty()) continue;
     if (!usable(value)) {
       throw http::HttpError(401, "unauthenticated",
@@ -59,7 +48,7 @@ User Identity::resolve(const Poco::Net::HTTPServerRequest& request) const {
                           "no signed-in user: requests must come through the Databricks Apps "
                           "proxy (X-Forwarded-Email or X-Forwarded-User)");
   }
-  const std::string preferred = trim(request.get("X-Forwarded-Preferred-Username", ""));
+  const std::string preferred = Poco::trim(request.get("X-Forwarded-Preferred-Username", ""));
   user.displayName =
       preferred.empty() || preferred.size() > 200 ? localPart(user.email) : preferred;
   user.accessToken = request.get("X-Forwarded-Access-Token", "");

@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <vector>
 
+#include "core/content_types.hpp"
 #include "core/failure.hpp"
 #include "core/paths.hpp"
 
@@ -157,43 +157,7 @@ json tree(const fs::path& projectDir, const fs::path& dir, int maxEntries) {
 }
 
 std::string contentTypeFor(const fs::path& file) {
-  static const std::map<std::string, std::string> kTypes = {
-      {".md", "text/markdown; charset=utf-8"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".log", "text/plain; charset=utf-8"},
-      {".py", "text/x-python; charset=utf-8"},
-      {".sql", "application/sql; charset=utf-8"},
-      {".scala", "text/x-scala; charset=utf-8"},
-      {".r", "text/x-r; charset=utf-8"},
-      {".sh", "text/x-shellscript; charset=utf-8"},
-      {".ipynb", "application/x-ipynb+json; charset=utf-8"},
-      {".json", "application/json; charset=utf-8"},
-      {".yml", "application/yaml; charset=utf-8"},
-      {".yaml", "application/yaml; charset=utf-8"},
-      {".toml", "application/toml; charset=utf-8"},
-      {".ini", "text/plain; charset=utf-8"},
-      {".cfg", "text/plain; charset=utf-8"},
-      {".csv", "text/csv; charset=utf-8"},
-      {".tsv", "text/tab-separated-values; charset=utf-8"},
-      {".html", "text/html; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".ts", "text/plain; charset=utf-8"},
-      {".xml", "application/xml"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".pdf", "application/pdf"},
-      {".zip", "application/zip"},
-      {".gz", "application/gzip"},
-      {".parquet", "application/vnd.apache.parquet"},
-      {".whl", "application/zip"},
-  };
-  const std::string ext = core::lowerExtension(file);
-  if (const auto it = kTypes.find(ext); it != kTypes.end()) return it->second;
+  if (std::string type = core::contentTypeByExtension(file); !type.empty()) return type;
   std::ifstream in(file, std::ios::binary);
   std::string sample(8192, '\0');
   in.read(sample.data(), static_cast<std::streamsize>(sample.size()));

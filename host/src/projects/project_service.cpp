@@ -1,5 +1,6 @@
 #include "projects/project_service.hpp"
 
+#include <Poco/String.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
@@ -23,13 +24,6 @@ using core::StorageOp;
 using nlohmann::json;
 
 constexpr size_t kMaxNameBytes = 200;
-
-std::string trimmed(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return {};
-  const auto end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
 
 // A path id that cannot name a project is simply not found (no hint about what ids look like).
 void requireId(const std::string& id) {
@@ -74,7 +68,7 @@ std::string newId() { return Poco::UUIDGenerator::defaultGenerator().createRando
 std::string validateText(const json& value, const std::string& field, size_t maxBytes,
                          bool allowEmpty) {
   if (!value.is_string()) throw Failure::invalid(field, "\"" + field + "\" must be a string");
-  const std::string text = trimmed(value.get<std::string>());
+  const std::string text = Poco::trim(value.get<std::string>());
   if (text.empty() && !allowEmpty) {
     throw Failure::invalid(field, "\"" + field + "\" must not be empty");
   }
