@@ -17,17 +17,16 @@ constexpr int kMaxMessages = 1000;
 void registerConversationRoutes(http::Router& router, ApiContext& api) {
   auto& conversations = api.conversations;
 
-  router.add("GET", "/api/projects/{id}/conversations",
-             [&api, &conversations](http::RequestContext& ctx) {
-               const auto user = api.identity.resolve(ctx.request);
-               const int limit = limitParam(ctx, kDefaultPage, kMaxPage);
-               projects::Page page =
-                   conversations.list(user.email, ctx.param("id"), limit, cursorParam(ctx));
-               json out = json::array();
-               for (json& c : page.items) out.push_back(conversationView(std::move(c)));
-               setNextPage(ctx, page.nextCursor, limit);
-               http::sendJson(ctx.response, 200, out);
-             });
+  router.add(
+      "GET", "/api/projects/{id}/conversations", [&api, &conversations](http::RequestContext& ctx) {
+        const auto user = api.identity.resolve(ctx.request);
+        const int limit = limitParam(ctx, kDefaultPage, kMaxPage);
+        store::Page page = conversations.list(user.email, ctx.param("id"), limit, cursorParam(ctx));
+        json out = json::array();
+        for (json& c : page.items) out.push_back(conversationView(std::move(c)));
+        setNextPage(ctx, page.nextCursor, limit);
+        http::sendJson(ctx.response, 200, out);
+      });
 
   auto create = [&conversations](http::RequestContext& ctx, const identity::User& user,
                                  const std::string& projectId, const json& body) {
@@ -52,9 +51,7 @@ void registerConversationRoutes(http::Router& router, ApiContext& api) {
   router.add("POST", "/api/projects/{id}/conversations", [&api, create](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
     // Every member is optional: a bare POST (no body) creates an untitled conversation.
-    const bool noBody =
-        ctx.request.getContentLength() <= 0 && !ctx.request.getChunkedTransferEncoding();
-    const json body = noBody ? json::object() : objectBody(ctx, {"title"});
+    const json body = objectBody(ctx, {"title"}, Body::kOptional);
     create(ctx, user, ctx.param("id"), body);
   });
 

@@ -23,7 +23,7 @@ void registerProjectRoutes(http::Router& router, ApiContext& api) {
   router.add("GET", "/api/projects", [&api, &projects, view](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
     const int limit = limitParam(ctx, kDefaultPage, kMaxPage);
-    projects::Page page = projects.list(user.email, limit, cursorParam(ctx));
+    store::Page page = projects.list(user.email, limit, cursorParam(ctx));
     json out = json::array();
     for (json& p : page.items) out.push_back(view(std::move(p)));
     setNextPage(ctx, page.nextCursor, limit);

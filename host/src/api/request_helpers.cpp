@@ -11,7 +11,12 @@ namespace devkit::api {
 
 using core::Failure;
 
-nlohmann::json objectBody(http::RequestContext& ctx, std::initializer_list<const char*> allowed) {
+nlohmann::json objectBody(http::RequestContext& ctx, std::initializer_list<const char*> allowed,
+                          Body presence) {
+  if (presence == Body::kOptional && ctx.request.getContentLength() <= 0 &&
+      !ctx.request.getChunkedTransferEncoding()) {
+    return nlohmann::json::object();
+  }
   nlohmann::json body = ctx.jsonBody();
   const std::set<std::string> known(allowed.begin(), allowed.end());
   for (const auto& [key, _] : body.items()) {

@@ -10,9 +10,14 @@
 
 namespace devkit::api {
 
+/// Whether a request body may be left out.
+enum class Body { kRequired, kOptional };
+
 /// The JSON object body of a request whose members must all be in `allowed` (a typo is a 400
-/// naming the member, not a silently ignored change).
-nlohmann::json objectBody(http::RequestContext& ctx, std::initializer_list<const char*> allowed);
+/// naming the member, not a silently ignored change). With Body::kOptional a request that sends no
+/// body at all (no Content-Length, not chunked) counts as {}.
+nlohmann::json objectBody(http::RequestContext& ctx, std::initializer_list<const char*> allowed,
+                          Body body = Body::kRequired);
 
 /// ?limit= as an integer in [1, max]; `fallback` when absent. 400 naming "limit" otherwise.
 int limitParam(const http::RequestContext& ctx, int fallback, int max);

@@ -39,21 +39,12 @@ json ConversationService::get(const std::string& owner, const std::string& id) {
   return store_.call(StorageOp::kGetConversation, {{"owner", owner}, {"id", id}}, "conversation");
 }
 
-projects::Page ConversationService::list(const std::string& owner, const std::string& projectId,
-                                         int limit, const std::optional<std::string>& cursor) {
+store::Page ConversationService::list(const std::string& owner, const std::string& projectId,
+                                      int limit, const std::optional<std::string>& cursor) {
   requireId(projectId, "project");
-  json request = {{"owner", owner}, {"project_id", projectId}, {"limit", limit}};
-  if (cursor) request["cursor"] = *cursor;
-  json page;
-  try {
-    page = store_.call(StorageOp::kListConversations, request, "project");
-  } catch (const Failure& f) {
-    if (f.kind() == FailureKind::kInvalid && cursor) {
-      throw Failure::invalid("cursor", "\"cursor\" is not a cursor this list gave out");
-    }
-    throw;
-  }
-  return projects::pageOf(std::move(page));
+  return store_.list(StorageOp::kListConversations,
+                     {{"owner", owner}, {"project_id", projectId}, {"limit", limit}}, cursor,
+                     "project");
 }
 
 json ConversationService::rename(const std::string& owner, const std::string& id,

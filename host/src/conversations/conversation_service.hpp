@@ -22,8 +22,8 @@ class ConversationService {
   nlohmann::json create(const std::string& owner, const std::string& projectId,
                         const nlohmann::json& title);
   nlohmann::json get(const std::string& owner, const std::string& id);
-  projects::Page list(const std::string& owner, const std::string& projectId, int limit,
-                      const std::optional<std::string>& cursor);
+  store::Page list(const std::string& owner, const std::string& projectId, int limit,
+                   const std::optional<std::string>& cursor);
   nlohmann::json rename(const std::string& owner, const std::string& id,
                         const nlohmann::json& title);
   /// kConflict while a run is live in it.

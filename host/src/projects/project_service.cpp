@@ -54,15 +54,6 @@ void discardDir(const fs::path& dir, const fs::path& tempRoot) {
 
 }  // namespace
 
-Page pageOf(json answer) {
-  Page out;
-  for (json& item : answer["items"]) out.items.push_back(std::move(item));
-  if (answer.contains("next_cursor") && answer["next_cursor"].is_string()) {
-    out.nextCursor = answer["next_cursor"].get<std::string>();
-  }
-  return out;
-}
-
 std::string newId() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
 
 std::string validateText(const json& value, const std::string& field, size_t maxBytes,
@@ -168,20 +159,10 @@ json ProjectService::get(const std::string& owner, const std::string& id) {
   return store_.call(StorageOp::kGetProject, {{"owner", owner}, {"id", id}}, "project");
 }
 
-Page ProjectService::list(const std::string& owner, int limit,
-                          const std::optional<std::string>& cursor) {
-  json request = {{"owner", owner}, {"limit", limit}};
-  if (cursor) request["cursor"] = *cursor;
-  json page;
-  try {
-    page = store_.call(StorageOp::kListProjects, request, "project");
-  } catch (const Failure& f) {
-    if (f.kind() == FailureKind::kInvalid && cursor) {
-      throw Failure::invalid("cursor", "\"cursor\" is not a cursor this list gave out");
-    }
-    throw;
-  }
-  return pageOf(std::move(page));
+store::Page ProjectService::list(const std::string& owner, int limit,
+                                 const std::optional<std::string>& cursor) {
+  return store_.list(StorageOp::kListProjects, {{"owner", owner}, {"limit", limit}}, cursor,
+                     "project");
 }
 
 json ProjectService::rename(const std::string& owner, const std::string& id,
@@ -250,9 +231,12 @@ json ProjectService::putSettings(const std::string& owner, const std::string& id
 
 json ProjectService::skills(const std::string& owner, const std::string& id) {
   const json project = get(owner, id);
-  const fs::path dir = openDir(owner, id);
+  return skillsOf(project, openDir(project), skills_.list());
+}
+
+json ProjectService::skillsOf(const json& project, const fs::path& dir,
+                              const SkillsInstaller::Listing& listing) const {
   const json enabled = project.value("settings", json::object()).value("enabled_skills", json());
-  const SkillsInstaller::Listing listing = skills_.list();
   json items = json::array();
   int enabledCount = 0;
   for (const auto& skill : listing.skills) {
@@ -281,7 +265,7 @@ json ProjectService::putSkills(const std::string& owner, const std::string& id,
         std::all_of(enabled.begin(), enabled.end(), [](const json& e) { return e.is_string(); }))) {
     throw Failure::invalid("enabled", "\"enabled\" must be an array of skill names or null");
   }
-  get(owner, id);
+  const fs::path dir = openDir(get(owner, id));
   const SkillsInstaller::Listing listing = skills_.list();
   if (!listing.unavailable.empty()) {
     throw Failure(FailureKind::kUnavailable, "skills_unavailable", listing.unavailable);
@@ -292,9 +276,6 @@ json ProjectService::putSkills(const std::string& owner, const std::string& id,
     for (const auto& s : listing.skills) known.insert(s.name);
     std::set<std::string> chosen;
     for (const json& name : enabled) {
-      if (!name.is_string()) {
-        throw Failure::invalid("enabled", "\"enabled\" must be an array of skill names or null");
-      }
       if (known.count(name.get<std::string>()) == 0) {
         std::string list;
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -304,26 +285,29 @@ json ProjectService::putSkills(const std::string& owner, const std::string& id,
       chosen.insert(name.get<std::string>());
     }
     normalised = json(std::vector<std::string>(chosen.begin(), chosen.end()));
-  } else if (!enabled.is_null()) {
-    throw Failure::invalid("enabled", "\"enabled\" must be an array of skill names or null");
   }
-  const fs::path dir = openDir(owner, id);
+  json saved;
   {
     const auto lock = lockFor(id);
     std::lock_guard guard(*lock);
-    json project = get(owner, id);
+    json project = get(owner, id);  // again under the lock: read, modify, write
     project["settings"]["enabled_skills"] = normalised;
     project.erase("updated_us");
     project.erase("conversation_count");
-    store(project);
+    saved = store(project);
     skills_.sync(dir, listing, normalised);
   }
   touched(owner, id);
-  return skills(owner, id);
+  return skillsOf(saved, dir, listing);
 }
 
 fs::path ProjectService::openDir(const std::string& owner, const std::string& id) {
-  const json project = get(owner, id);
+  return openDir(get(owner, id));
+}
+
+fs::path ProjectService::openDir(const json& project) {
+  const std::string owner = project.value("owner", "");
+  const std::string id = project.value("id", "");
   const fs::path dir = paths_.projectDir(id);
   if (backups_) {
     try {

@@ -19,15 +19,6 @@
 
 namespace devkit::projects {
 
-/// One page of a keyset-paged list (storage objects as stored).
-struct Page {
-  std::vector<nlohmann::json> items;
-  std::optional<std::string> nextCursor;
-};
-
-/// A storage list answer ({"items", "next_cursor"}) as a Page.
-Page pageOf(nlohmann::json answer);
-
 /// Projects: their metadata (in the storage plugin) and their working dirs (on disk), kept in step.
 /// Every method takes the owner (the signed-in user's e-mail): another user's project is
 /// kNotFound, exactly like one that does not exist. Errors are core::Failure.
@@ -46,7 +37,7 @@ class ProjectService {
   /// with CLAUDE.md and the skills, then the metadata with default settings. Returns the project.
   nlohmann::json create(const identity::User& user, const nlohmann::json& name);
   nlohmann::json get(const std::string& owner, const std::string& id);
-  Page list(const std::string& owner, int limit, const std::optional<std::string>& cursor);
+  store::Page list(const std::string& owner, int limit, const std::optional<std::string>& cursor);
   nlohmann::json rename(const std::string& owner, const std::string& id,
                         const nlohmann::json& name);
   /// kConflict while a run is live in it; otherwise removes metadata, conversations, archive,
@@ -83,6 +74,10 @@ class ProjectService {
 
  private:
   nlohmann::json store(nlohmann::json project);
+  /// openDir() for a project already read from storage.
+  std::filesystem::path openDir(const nlohmann::json& project);
+  nlohmann::json skillsOf(const nlohmann::json& project, const std::filesystem::path& dir,
+                          const SkillsInstaller::Listing& listing) const;
   nlohmann::json defaultsFor(const nlohmann::json& project) const;
   void populate(const std::filesystem::path& dir, const std::string& name,
                 const nlohmann::json& enabledSkills);

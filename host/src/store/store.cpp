@@ -40,6 +40,26 @@ nlohmann::json Store::call(core::StorageOp op, const nlohmann::json& request,
   return parsed;
 }
 
+Page Store::list(core::StorageOp op, nlohmann::json request,
+                 const std::optional<std::string>& cursor, const std::string& what) {
+  if (cursor) request["cursor"] = *cursor;
+  nlohmann::json answer;
+  try {
+    answer = call(op, request, what);
+  } catch (const Failure& f) {
+    if (f.kind() == FailureKind::kInvalid && cursor) {
+      throw Failure::invalid("cursor", "\"cursor\" is not a cursor this list gave out");
+    }
+    throw;
+  }
+  Page page;
+  for (nlohmann::json& item : answer["items"]) page.items.push_back(std::move(item));
+  if (answer.contains("next_cursor") && answer["next_cursor"].is_string()) {
+    page.nextCursor = answer["next_cursor"].get<std::string>();
+  }
+  return page;
+}
+
 }  // namespace devkit::store
 
 namespace devkit::store {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,12 @@
 #include "core/plugin_interfaces.hpp"
 
 namespace devkit::store {
+
+/// One page of a keyset-paged list (storage objects as stored).
+struct Page {
+  std::vector<nlohmann::json> items;
+  std::optional<std::string> nextCursor;
+};
 
 /// The storage plugin's JSON operations with the plugin's status codes turned into core::Failure,
 /// so services read as plain calls. THREADING: thread-safe (the plugin is).
@@ -20,6 +28,11 @@ class Store {
   /// ("project"). Throws core::Failure: kNotFound, kConflict, kInvalid (the plugin refused a
   /// value, e.g. U+0000 on PostgreSQL), kUnavailable (database down), kInternal (anything else).
   nlohmann::json call(core::StorageOp op, const nlohmann::json& request, const std::string& what);
+
+  /// A keyset-paged list operation: `request` plus "cursor" when given. A cursor the plugin refuses
+  /// is kInvalid naming the field "cursor"; otherwise as call().
+  Page list(core::StorageOp op, nlohmann::json request, const std::optional<std::string>& cursor,
+            const std::string& what);
 
   core::Storage& plugin() { return *storage_; }
   const std::shared_ptr<core::Storage>& shared() const { return storage_; }
