@@ -438,6 +438,32 @@ std::string seqPage(std::vector<Record> rows, int limit) {
 
 std::string deleted(bool value) { return json{{"deleted", value}}.dump(); }
 
+// get_<object> and delete_<object>: the same request ({owner, id}) and the same 404 for all kinds.
+template <typename Get>
+std::string getById(std::string_view request, const char* what, Get get) {
+  const json doc = parseRequest(request);
+  const Members m(doc);
+  const std::string owner = ownerOf(m);
+  const std::string id = idOf(m, "id");
+  const auto found = get(owner, id);
+  if (!found) {
+    notFound(what, id);
+  }
+  return toJson(*found).dump();
+}
+
+template <typename Delete>
+std::string deleteById(std::string_view request, const char* what, Delete remove) {
+  const json doc = parseRequest(request);
+  const Members m(doc);
+  const std::string owner = ownerOf(m);
+  const std::string id = idOf(m, "id");
+  if (!remove(owner, id)) {
+    notFound(what, id);
+  }
+  return deleted(true);
+}
+
 }  // namespace
 
 StorageAdapter::StorageAdapter(std::unique_ptr<StorageBackend> backend)
@@ -469,15 +495,9 @@ std::string StorageAdapter::putProject(std::string_view request) {
 }
 
 std::string StorageAdapter::getProject(std::string_view request) {
-  const json doc = parseRequest(request);
-  const Members m(doc);
-  const std::string owner = ownerOf(m);
-  const std::string id = idOf(m, "id");
-  const auto project = backend_->getProject(owner, id);
-  if (!project) {
-    notFound("project", id);
-  }
-  return toJson(*project).dump();
+  return getById(request, "project", [this](const std::string& owner, const std::string& id) {
+    return backend_->getProject(owner, id);
+  });
 }
 
 std::string StorageAdapter::listProjects(std::string_view request) {
@@ -493,14 +513,9 @@ std::string StorageAdapter::listProjects(std::string_view request) {
 }
 
 std::string StorageAdapter::deleteProject(std::string_view request) {
-  const json doc = parseRequest(request);
-  const Members m(doc);
-  const std::string owner = ownerOf(m);
-  const std::string id = idOf(m, "id");
-  if (!backend_->deleteProject(owner, id)) {
-    notFound("project", id);
-  }
-  return deleted(true);
+  return deleteById(request, "project", [this](const std::string& owner, const std::string& id) {
+    return backend_->deleteProject(owner, id);
+  });
 }
 
 // ---- Conversations ----------------------------------------------------------------------------
@@ -526,15 +541,9 @@ std::string StorageAdapter::putConversation(std::string_view request) {
 }
 
 std::string StorageAdapter::getConversation(std::string_view request) {
-  const json doc = parseRequest(request);
-  const Members m(doc);
-  const std::string owner = ownerOf(m);
-  const std::string id = idOf(m, "id");
-  const auto conversation = backend_->getConversation(owner, id);
-  if (!conversation) {
-    notFound("conversation", id);
-  }
-  return toJson(*conversation).dump();
+  return getById(request, "conversation", [this](const std::string& owner, const std::string& id) {
+    return backend_->getConversation(owner, id);
+  });
 }
 
 std::string StorageAdapter::listConversations(std::string_view request) {
@@ -551,14 +560,10 @@ std::string StorageAdapter::listConversations(std::string_view request) {
 }
 
 std::string StorageAdapter::deleteConversation(std::string_view request) {
-  const json doc = parseRequest(request);
-  const Members m(doc);
-  const std::string owner = ownerOf(m);
-  const std::string id = idOf(m, "id");
-  if (!backend_->deleteConversation(owner, id)) {
-    notFound("conversation", id);
-  }
-  return deleted(true);
+  return deleteById(request, "conversation",
+                    [this](const std::string& owner, const std::string& id) {
+                      return backend_->deleteConversation(owner, id);
+                    });
 }
 
 // ---- Messages ---------------------------------------------------------------------------------
@@ -634,15 +639,9 @@ std::string StorageAdapter::putRun(std::string_view request) {
 }
 
 std::string StorageAdapter::getRun(std::string_view request) {
-  const json doc = parseRequest(request);
-  const Members m(doc);
-  const std::string owner = ownerOf(m);
-  const std::string id = idOf(m, "id");
-  const auto run = backend_->getRun(owner, id);
-  if (!run) {
-    notFound("run", id);
-  }
-  return toJson(*run).dump();
+  return getById(request, "run", [this](const std::string& owner, const std::string& id) {
+    return backend_->getRun(owner, id);
+  });
 }
 
 std::string StorageAdapter::listRuns(std::string_view request) {
