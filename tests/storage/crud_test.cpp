@@ -81,15 +81,7 @@ TEST_P(StorageConformance, ProjectPutReplacesEveryMember) {
 
 TEST_P(StorageConformance, ReplacingAnObjectKeepsWhatIsUnderIt) {
   // A replace is an update: it must not delete and re-insert the row (which would cascade).
-  const std::string projectId = putProject();
-  const std::string conversationId = putConversation(projectId);
-  const std::string runId = putRun(conversationId);
-  ok("append_messages", {{"owner", kOwner},
-                         {"conversation_id", conversationId},
-                         {"messages", json::array({messageJson(0, "kept")})}});
-  ok("append_run_events",
-     {{"owner", kOwner}, {"run_id", runId}, {"events", json::array({eventJson(0, "kept")})}});
-  ASSERT_EQ(putArchiveBytes(projectId, "kept archive").status(), DK_OK);
+  const auto [projectId, conversationId, runId] = putTree();
 
   json project = projectJson(projectId, kBaseUs + 10);
   project["name"] = "Replaced";

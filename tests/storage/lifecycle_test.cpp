@@ -25,16 +25,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 TEST_P(StorageConformance, ReopeningTheDatabaseKeepsDataAndSchemaVersion) {
-  const std::string projectId = putProject();
-  const std::string conversationId = putConversation(projectId);
-  const std::string runId = putRun(conversationId);
-  ok("append_messages", {{"owner", kOwner},
-                         {"conversation_id", conversationId},
-                         {"messages", json::array({messageJson(0, "kept")})}});
-  ok("append_run_events",
-     {{"owner", kOwner}, {"run_id", runId}, {"events", json::array({eventJson(0, "kept")})}});
+  const auto [projectId, conversationId, runId] = putTree();
   ok("put_state", {{"key", "backup.dirty"}, {"value", json::array({projectId})}});
-  ASSERT_EQ(putArchiveBytes(projectId, "kept archive").status(), DK_OK);
   const json health = storage_->health();
   ASSERT_TRUE(health.value("schema_version", json()).is_number_integer()) << health.dump();
   const int64_t version = health["schema_version"];

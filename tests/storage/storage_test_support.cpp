@@ -375,6 +375,21 @@ std::string StorageConformance::putRun(const std::string& conversationId,
   return id;
 }
 
+StorageConformance::Tree StorageConformance::putTree() {
+  Tree t;
+  t.projectId = putProject();
+  t.conversationId = putConversation(t.projectId);
+  t.runId = putRun(t.conversationId);
+  ok("append_messages", {{"owner", kOwner},
+                         {"conversation_id", t.conversationId},
+                         {"messages", json::array({messageJson(0, "kept")})}});
+  ok("append_run_events",
+     {{"owner", kOwner}, {"run_id", t.runId}, {"events", json::array({eventJson(0, "kept")})}});
+  const Reply archive = putArchiveBytes(t.projectId, "kept archive");
+  if (archive.status() != DK_OK) throw std::runtime_error(archive.describe());
+  return t;
+}
+
 std::vector<json> StorageConformance::walkPages(const std::string& op, json request,
                                                 int limit) const {
   std::vector<json> items;

@@ -140,6 +140,15 @@ class StorageConformance : public ::testing::TestWithParam<std::string> {
   std::string putConversation(const std::string& projectId, const std::string& owner = kOwner);
   std::string putRun(const std::string& conversationId, const std::string& owner = kOwner);
 
+  /// A project with something of every kind under it: one conversation with one message "kept",
+  /// one run with one event "kept", and the archive "kept archive".
+  struct Tree {
+    std::string projectId;
+    std::string conversationId;
+    std::string runId;
+  };
+  Tree putTree();
+
   /// Walks every page of a keyset list (`request` without limit/cursor) with `limit`, checking
   /// the page shape on the way, and returns all items in order.
   std::vector<json> walkPages(const std::string& op, json request, int limit) const;
