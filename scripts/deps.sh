@@ -3,6 +3,7 @@
 # Used by scripts/run.sh and scripts/test.sh (--test); --bench adds what bench/ needs. Safe to run
 # repeatedly. Needs root (or sudo).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake g++ binutils pkg-config
@@ -10,9 +11,15 @@ packages=(
   libgtest-dev libpq-dev libsqlite3-dev libssl-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang-format curl postgresql)
+  packages+=(clang-format curl postgresql python3-yaml)  # python3-yaml: tests/skills code blocks
 elif [[ "${1:-}" == "--bench" ]]; then
   packages+=(curl sqlite3 wrk)  # bench/*.sh; no script runs them
+fi
+
+# Node.js and npm install the Claude Code CLI (and, later, the web UI's packages). Machines of this
+# project's kind come with a newer Node.js; elsewhere Debian's packages do (the CLI needs >= 18).
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
 fi
 
 missing=()
@@ -21,16 +28,27 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+
+install_packages() {
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+if ((${#missing[@]} > 0)); then
+  install_packages
 fi
 
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+# The pinned Claude Code CLI that agent-claude drives (plugins/agent-claude/cli/package-lock.json).
+# Reinstalled only when the lockfile changed. The package's install script only links the native
+# binary out of its platform package (no download).
+cli=plugins/agent-claude/cli
+if [[ ! -x $cli/node_modules/.bin/claude || $cli/package-lock.json -nt $cli/node_modules/.package-lock.json ]]; then
+  echo "deps: installing the Claude Code CLI ($cli)" >&2
+  npm ci --prefix "$cli" --no-audit --no-fund --loglevel=error >/dev/null
 fi
-echo "deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -33,13 +33,19 @@ inline void writeSkill(const std::filesystem::path& dir, const std::string& name
 class ApiTest : public ::testing::Test {
  protected:
   /// Starts the host; `extraIni` is appended to the INI (its sections must not repeat ours).
-  void startHost(const std::string& extraIni = "", const std::string& authIni = "") {
+  /// `env` holds KEY=VALUE overrides, as the process environment would (secrets go there).
+  void startHost(const std::string& extraIni = "", const std::string& authIni = "",
+                 std::vector<std::string> env = {}) {
     skillsDir_ = dir_.path() / "skills-src";
     writeSkill(skillsDir_, "databricks-sql", "SQL on Databricks");
     writeSkill(skillsDir_, "jobs", "Lakeflow Jobs");
     const std::string pluginDir = copyBuiltPlugins(dir_);
-    std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / "fixture-skills.so",
-                               std::filesystem::path(pluginDir) / "fixture-skills.so");
+    for (const char* fixture : {"fixture-skills.so", "fixture-agent.so"}) {
+      std::filesystem::copy_file(
+          std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / fixture,
+          std::filesystem::path(pluginDir) / fixture,
+          std::filesystem::copy_options::skip_existing);  // a loaded .so is never rewritten
+    }
     const std::string ini =
         hostIni(dir_,
                 "[plugin.storage-local]\nenabled = yes\n"
@@ -47,7 +53,7 @@ class ApiTest : public ::testing::Test {
                     skillsDir_.string() + "\n" +
                     (authIni.empty() ? "[auth]\nmode = databricks-apps\n" : authIni) + extraIni,
                 pluginDir);
-    host_ = std::make_unique<app::Host>(loadIni(dir_, ini));
+    host_ = std::make_unique<app::Host>(loadIni(dir_, ini, std::move(env)));
     host_->start();
     port_ = host_->port();
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api_support.hpp"
+#include "sse_client.hpp"
 
 namespace devkit::testing {
 namespace {
@@ -29,7 +30,7 @@ bool isApiRoute(const std::string& pattern) {
   return pattern == "/api" || pattern.rfind("/api/", 0) == 0;
 }
 
-// One call bob makes. `path` and `body` may hold {pid} and {cid} (alice's ids).
+// One call bob makes. `path` and `body` may hold {pid}, {cid} and {rid} (alice's ids).
 struct Probe {
   std::string method;
   std::string route;  // the router pattern it exercises
@@ -43,7 +44,8 @@ struct Probe {
 class Isolation : public ApiTest {
  protected:
   void SetUp() override {
-    startHost("[backup]\ninterval_s = 86400\n");  // no backup pass changes alice's state meanwhile
+    // No backup pass changes alice's state meanwhile; a scripted agent gives alice a run.
+    startHost("[backup]\ninterval_s = 86400\n[plugin.fixture-agent]\nenabled = yes\n");
     pid_ = createProject("alice's secret project")["id"];
     cid_ = createConversation(pid_)["id"];
     ASSERT_EQ(
@@ -59,6 +61,12 @@ class Isolation : public ApiTest {
               200);
     fs::create_directories(projectDir(pid_) / "notes");
     std::ofstream(projectDir(pid_) / kAliceFile) << kAliceText;
+    SseStream turn(port_, "POST", "/api/agent/invoke",
+                   {{"project_id", pid_}, {"conversation_id", cid_}, {"message", "alice's turn"}},
+                   {{"X-Forwarded-Email", kAlice}});
+    turn.drain();
+    rid_ = turn.header("X-Run-Id");
+    ASSERT_FALSE(rid_.empty());
   }
 
   json getAsAlice(const std::string& path) {
@@ -78,11 +86,15 @@ class Isolation : public ApiTest {
             {"files", getAsAlice(p + "/files")},
             {"file", file.body},
             {"conversations", getAsAlice(p + "/conversations")},
-            {"conversation", getAsAlice("/api/conversations/" + cid_)}};
+            {"conversation", getAsAlice("/api/conversations/" + cid_)},
+            {"runs", getAsAlice("/api/conversations/" + cid_ + "/runs")},
+            {"run", getAsAlice("/api/agent/runs/" + rid_)}};
   }
 
   std::string expand(const std::string& s, const std::string& pid, const std::string& cid) const {
-    return replaceAll(replaceAll(s, "{pid}", pid), "{cid}", cid);
+    // Alice's run id goes with her ids; the "missing" variant gets a missing one.
+    const std::string rid = pid == pid_ ? rid_ : std::string(kMissingId);
+    return replaceAll(replaceAll(replaceAll(s, "{pid}", pid), "{cid}", cid), "{rid}", rid);
   }
   json expand(const json& body, const std::string& pid, const std::string& cid) const {
     return body.is_null() ? body : json::parse(expand(body.dump(), pid, cid));
@@ -91,6 +103,7 @@ class Isolation : public ApiTest {
   std::vector<Probe> probes() {
     const std::string P = "/api/projects/{pid}";
     const std::string C = "/api/conversations/{cid}";
+    const std::string R = "/api/agent/runs/{rid}";
     auto notMine = [this](const HttpResult& r) {
       EXPECT_EQ(r.body.find(pid_), std::string::npos) << "bob's list shows alice's project";
     };
@@ -159,6 +172,31 @@ class Isolation : public ApiTest {
         {"GET", "/api/conversations/{id}", C + "?after_seq=-1&limit=1000", nullptr, 404, nullptr},
         {"PATCH", "/api/conversations/{id}", C, {{"title", "renamed by bob"}}, 404, nullptr},
         {"DELETE", "/api/conversations/{id}", C, nullptr, 404, nullptr},
+        {"POST", "/api/projects/{id}/skills/reload", P + "/skills/reload", nullptr, 404, nullptr},
+        {"GET", "/api/projects/{id}/system-prompt", P + "/system-prompt", nullptr, 404, nullptr},
+        {"POST",
+         "/api/agent/invoke",
+         "/api/agent/invoke",
+         {{"project_id", "{pid}"}, {"message", "bob's turn in alice's project"}},
+         404,
+         nullptr},
+        {"POST",
+         "/api/agent/invoke",
+         "/api/agent/invoke",
+         {{"project_id", "{pid}"}, {"conversation_id", "{cid}"}, {"message", "bob here"}},
+         404,
+         nullptr},
+        {"GET", "/api/conversations/{id}/runs", C + "/runs", nullptr, 404, nullptr},
+        {"GET", "/api/agent/runs/{id}", R, nullptr, 404, nullptr},
+        {"GET", "/api/agent/runs/{id}/events", R + "/events", nullptr, 404, nullptr},
+        {"GET", "/api/agent/runs/{id}/events", R + "/events?after=0", nullptr, 404, nullptr},
+        {"POST", "/api/agent/runs/{id}/stop", R + "/stop", nullptr, 404, nullptr},
+        {"POST",
+         "/api/agent/runs/{id}/permissions/{request_id}",
+         R + "/permissions/req-1",
+         {{"decision", "allow"}},
+         404,
+         nullptr},
     };
   }
 
@@ -170,7 +208,7 @@ class Isolation : public ApiTest {
                 std::move(headers));
   }
 
-  std::string pid_, cid_;
+  std::string pid_, cid_, rid_;
 };
 
 TEST_F(Isolation, TheTableCoversEveryApiRoute) {
@@ -245,7 +283,9 @@ TEST_F(Isolation, WithoutIdentityEveryApiRouteIs401ExceptTheOpenApiDocument) {
   for (const auto& [method, pattern] : host_->router().routes()) {
     if (!isApiRoute(pattern)) continue;
     std::string path = pattern;
-    const std::string id = pattern.rfind("/api/conversations/", 0) == 0 ? cid_ : pid_;
+    const std::string id = pattern.rfind("/api/conversations/", 0) == 0 ? cid_
+                           : pattern.rfind("/api/agent/runs/", 0) == 0  ? rid_
+                                                                        : pid_;
     path = replaceAll(path, "{id}", id);
     const json body = method == "POST" && pattern == "/api/conversations"
                           ? json{{"project_id", pid_}}

@@ -1,5 +1,7 @@
 // Per-project skills: listing from the skills source, enabling and disabling (applied to
 // .claude/skills), and what happens without a skills source.
+#include <fstream>
+
 #include "api_support.hpp"
 
 namespace devkit::testing {
@@ -54,6 +56,40 @@ TEST_F(SkillsApi, DisablingRemovesTheFolderAndEnablingBringsItBack) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(errorOf(r)["field"], "enabled");
   EXPECT_EQ(call("GET", path).json()["enabled_count"], 2);  // unchanged
+}
+
+std::string readFile(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_F(SkillsApi, ReloadBringsNewChangedAndRemovedSkillsIntoTheProject) {
+  const fs::path skills = projectDir(id_) / ".claude/skills";
+  fs::create_directories(skills / "my-own");
+  // The operator edits one skill, adds one and removes one in the source folder.
+  writeSkill(skillsDir_, "jobs", "Lakeflow Jobs, revised");
+  std::ofstream(skillsDir_ / "jobs" / "reference.md") << "# more about jobs\n";
+  writeSkill(skillsDir_, "unity-catalog", "Unity Catalog");
+  fs::remove_all(skillsDir_ / "databricks-sql");
+
+  const HttpResult r = call("POST", "/api/projects/" + id_ + "/skills/reload");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["total_count"], 2);
+  EXPECT_NE(readFile(skills / "jobs/SKILL.md").find("Lakeflow Jobs, revised"), std::string::npos)
+      << "a changed skill is copied again";
+  EXPECT_TRUE(fs::is_regular_file(skills / "jobs/reference.md"));
+  EXPECT_TRUE(fs::is_regular_file(skills / "unity-catalog/SKILL.md")) << "a new one arrives";
+  EXPECT_FALSE(fs::exists(skills / "databricks-sql")) << "one gone from the source goes";
+  EXPECT_TRUE(fs::is_directory(skills / "my-own")) << "the user's own skill stays";
+  for (const auto& entry : fs::directory_iterator(skills)) {
+    EXPECT_NE(entry.path().filename().string()[0], '.') << "no temp dir left behind";
+  }
+
+  // An unchanged skill is not copied again (its files keep their identity).
+  const auto before = fs::last_write_time(skills / "unity-catalog/SKILL.md");
+  ASSERT_EQ(call("POST", "/api/projects/" + id_ + "/skills/reload").status, 200);
+  EXPECT_EQ(fs::last_write_time(skills / "unity-catalog/SKILL.md"), before);
+  EXPECT_EQ(call("POST", "/api/projects/missing-project/skills/reload").status, 404);
 }
 
 TEST(SkillsApiWithoutSource, SaysTheSourceIsUnavailable) {

@@ -57,8 +57,12 @@ inline std::string hostIni(const TempDir& dir, const std::string& extra = "",
          "\n[plugins]\ndir = " + pluginDir + "\n" + extra;
 }
 
+// skills serves the shipped content from the source tree, so that an in-process host (whose
+// ${host.home} is the source dir) finds it too.
 inline const char* kFivePlugins =
-    "[plugin.storage-local]\nenabled = yes\n[plugin.skills]\nenabled = yes\n"
+    "[plugin.storage-local]\nenabled = yes\n"
+    "[plugin.skills]\nenabled = yes\ndir = " DEVKIT_SOURCE_DIR
+    "/plugins/skills/content\n"
     "[plugin.agent-claude]\nenabled = yes\n[plugin.mcp-databricks]\nenabled = yes\n"
     "[plugin.storage-lakebase]\nenabled = no\n";
 
@@ -68,7 +72,9 @@ inline std::string copyBuiltPlugins(const TempDir& dir) {
   const std::filesystem::path target = dir.path() / "plugins";
   std::filesystem::create_directories(target);
   for (const auto& entry : std::filesystem::directory_iterator(DEVKIT_PLUGIN_OUTPUT_DIR)) {
-    std::filesystem::copy_file(entry.path(), target / entry.path().filename());
+    std::filesystem::copy_file(
+        entry.path(), target / entry.path().filename(),
+        std::filesystem::copy_options::skip_existing);  // a loaded .so is never rewritten
   }
   return target.string();
 }

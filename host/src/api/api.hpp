@@ -8,6 +8,7 @@
 #include "identity/identity.hpp"
 #include "projects/project_service.hpp"
 #include "runs/live_runs.hpp"
+#include "runs/run_service.hpp"
 
 namespace devkit::api {
 
@@ -18,6 +19,7 @@ struct ApiContext {
   projects::ProjectService& projects;
   conversations::ConversationService& conversations;
   runs::LiveRuns& runs;
+  runs::RunService& agent;
 };
 
 /// Registers every /api route (docs/api.md; the OpenAPI document at /api/openapi.json).
@@ -28,6 +30,7 @@ void registerConfigRoutes(http::Router& router, ApiContext& api);
 void registerProjectRoutes(http::Router& router, ApiContext& api);
 void registerConversationRoutes(http::Router& router, ApiContext& api);
 void registerFileRoutes(http::Router& router, ApiContext& api);
+void registerAgentRoutes(http::Router& router, ApiContext& api);
 
 /// The OpenAPI 3.1 document (embedded at build time from host/openapi/openapi.json).
 const nlohmann::json& openApiDocument();

@@ -18,6 +18,7 @@ void registerRoutes(http::Router& router, ApiContext& api) {
   registerProjectRoutes(router, api);
   registerConversationRoutes(router, api);
   registerFileRoutes(router, api);
+  registerAgentRoutes(router, api);
 }
 
 }  // namespace devkit::api

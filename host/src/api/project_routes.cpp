@@ -85,6 +85,13 @@ void registerProjectRoutes(http::Router& router, ApiContext& api) {
     http::sendJson(ctx.response, 200, projects.skills(user.email, ctx.param("id")));
   });
 
+  router.add(
+      "POST", "/api/projects/{id}/skills/reload", [&api, &projects](http::RequestContext& ctx) {
+        const auto user = api.identity.resolve(ctx.request);
+        objectBody(ctx, std::initializer_list<const char*>{}, Body::kOptional);
+        http::sendJson(ctx.response, 200, projects.reloadSkills(user.email, ctx.param("id")));
+      });
+
   router.add("PUT", "/api/projects/{id}/skills", [&api, &projects](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
     const json body = objectBody(ctx, {"enabled"});

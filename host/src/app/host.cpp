@@ -1,5 +1,6 @@
 #include "app/host.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "app/health.hpp"
@@ -34,8 +35,12 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
   projects_ = std::make_unique<projects::ProjectService>(*store_, paths_, *skills_, runs_,
                                                          backups_.get(), projectOptions);
   conversations_ = std::make_unique<conversations::ConversationService>(*store_, runs_);
+  runs::RunService::Options runOptions;
+  runOptions.workspaceUrl = config_.auth.workspaceUrl;
+  agentRuns_ = std::make_unique<runs::RunService>(*store_, *projects_, *conversations_, runs_,
+                                                  mcpTokens_, registry_.agentBackend(), runOptions);
   api_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{config_, identity_, *projects_, *conversations_, runs_});
+      api::ApiContext{config_, identity_, *projects_, *conversations_, runs_, *agentRuns_});
   registerRoutes();
 }
 
@@ -68,6 +73,14 @@ void Host::start() {
   }
   server_ = std::make_unique<http::HttpServer>(options, router_);
   server_->start();
+  // The agent reaches the tools through /mcp on this server, once the MCP server is there and a
+  // tool provider is enabled.
+  const auto routes = router_->routes();
+  const bool hasMcp = std::any_of(routes.begin(), routes.end(),
+                                  [](const auto& route) { return route.second == "/mcp"; });
+  if (hasMcp && !registry_.toolProviders().empty()) {
+    agentRuns_->setMcpUrl("http://127.0.0.1:" + std::to_string(server_->port()) + "/mcp");
+  }
   if (backups_) {
     backups_->start();
   }
@@ -85,6 +98,8 @@ bool Host::stop() {
   if (server_) {
     clean = server_->stop(std::chrono::seconds(config_.server.shutdownTimeoutS));
   }
+  // Runs next: each is interrupted and stored (the agent and storage plugins are still up).
+  agentRuns_->shutdown(std::chrono::seconds(config_.server.shutdownTimeoutS));
   if (backups_) {
     backups_->stop();  // before the storage plugin it writes to goes away
   }
@@ -102,6 +117,7 @@ nlohmann::json Host::health() const {
                               : 0;
   nlohmann::json doc = buildHealth(registry_, kVersion, uptime, stopping);
   doc["backup"] = backups_ ? backups_->health() : nlohmann::json(nullptr);
+  doc["runs"] = agentRuns_->health();
   return doc;
 }
 

@@ -16,6 +16,8 @@
 #include "projects/project_service.hpp"
 #include "projects/skills_installer.hpp"
 #include "runs/live_runs.hpp"
+#include "runs/mcp_tokens.hpp"
+#include "runs/run_service.hpp"
 #include "store/store.hpp"
 
 namespace devkit::app {
@@ -53,6 +55,8 @@ class Host {
   projects::ProjectService& projects() { return *projects_; }
   conversations::ConversationService& conversations() { return *conversations_; }
   runs::LiveRuns& liveRuns() { return runs_; }
+  runs::RunService& agentRuns() { return *agentRuns_; }
+  runs::McpTokens& mcpTokens() { return mcpTokens_; }
 
  private:
   void registerRoutes();
@@ -68,6 +72,8 @@ class Host {
   std::unique_ptr<projects::SkillsInstaller> skills_;
   std::unique_ptr<projects::ProjectService> projects_;
   std::unique_ptr<conversations::ConversationService> conversations_;
+  runs::McpTokens mcpTokens_;
+  std::unique_ptr<runs::RunService> agentRuns_;
   std::unique_ptr<api::ApiContext> api_;
   std::unique_ptr<http::HttpServer> server_;
   std::chrono::steady_clock::time_point startedAt_;

@@ -57,6 +57,30 @@ json ConversationService::rename(const std::string& owner, const std::string& id
   return store_.call(StorageOp::kPutConversation, conversation, "conversation");
 }
 
+json ConversationService::touch(const std::string& owner, const std::string& id,
+                                const std::string& claudeSessionId) {
+  json conversation = get(owner, id);
+  if (!claudeSessionId.empty()) conversation["claude_session_id"] = claudeSessionId;
+  conversation.erase("updated_us");
+  return store_.call(StorageOp::kPutConversation, conversation, "conversation");
+}
+
+std::string ConversationService::titleFrom(const std::string& message) {
+  constexpr size_t kMaxBytes = 80;
+  std::string line = message.substr(0, message.find('\n'));
+  if (line.size() > kMaxBytes) {
+    size_t cut = kMaxBytes;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) --cut;  // no split
+    line = line.substr(0, cut) + "\u2026";
+  }
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  const auto first = line.find_first_not_of(' ');
+  if (first == std::string::npos) return kDefaultTitle;
+  return line.substr(first, line.find_last_not_of(' ') - first + 1);
+}
+
 void ConversationService::remove(const std::string& owner, const std::string& id) {
   requireId(id, "conversation");
   const auto deleting = runs_.beginConversationDelete(id);

@@ -26,6 +26,10 @@ class ConversationService {
                    const std::optional<std::string>& cursor);
   nlohmann::json rename(const std::string& owner, const std::string& id,
                         const nlohmann::json& title);
+  /// Marks the conversation as active now (updated_us) and, when `claudeSessionId` is not empty,
+  /// records the Claude session its next turn resumes.
+  nlohmann::json touch(const std::string& owner, const std::string& id,
+                       const std::string& claudeSessionId = {});
   /// kConflict while a run is live in it.
   void remove(const std::string& owner, const std::string& id);
 
@@ -37,6 +41,8 @@ class ConversationService {
   Messages messages(const std::string& owner, const std::string& id, int64_t afterSeq, int limit);
 
   static constexpr const char* kDefaultTitle = "New Conversation";
+  /// A title made of the first line of a user message (at most 80 bytes, cut at a character).
+  static std::string titleFrom(const std::string& message);
 
  private:
   store::Store& store_;

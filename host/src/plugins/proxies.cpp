@@ -1,5 +1,6 @@
 #include "plugins/proxies.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <mutex>
@@ -151,16 +152,26 @@ class AgentBackendProxy final : public core::AgentBackend {
 
   core::CallOutcome startTurn(const std::string& requestJson,
                               std::function<bool(std::string_view)> onEvent) override {
-    // The event sink must live until the plugin writes "done"; it is owned by a holder that the
-    // callback itself releases on the terminal event, or that destroy() outlives.
-    auto sink = std::make_shared<CallbackSink>(std::move(onEvent));
+    // The event sink must live until the plugin writes "done" (abi.h): the proxy keeps it and
+    // drops it at the next start once its turn has ended, or with the proxy after destroy().
+    auto finished = std::make_shared<std::atomic<bool>>(false);
+    auto sink = std::make_shared<CallbackSink>(
+        [onEvent = std::move(onEvent), finished](std::string_view event) {
+          const bool ok = onEvent(event);
+          if (event.find("\"done\"") != std::string_view::npos && isDoneEvent(event)) {
+            finished->store(true);
+          }
+          return ok;
+        });
     {
       std::lock_guard lock(mutex_);
-      liveSinks_.push_back(sink);
+      std::erase_if(liveSinks_, [](const LiveSink& s) { return s.finished->load(); });
+      liveSinks_.push_back({sink, finished});
     }
     core::CallOutcome o = invoke(lib_->id, [&](const dk_sink*, const dk_sink* err) {
       return vtbl_->start_turn(self_, toStr(requestJson), sink->get(), err);
     });
+    if (!o.ok()) finished->store(true);  // no event is ever written for a turn that did not start
     return o;
   }
   core::CallOutcome sendInput(const std::string& runId, const std::string& inputJson) override {
@@ -179,10 +190,18 @@ class AgentBackendProxy final : public core::AgentBackend {
   std::shared_ptr<LoadedLibrary> lib_;  // first: outlives the instance
   void* self_;
   const dk_agent_backend_vtbl* vtbl_;
+  static bool isDoneEvent(std::string_view event) {
+    const auto doc = nlohmann::json::parse(event, nullptr, false);
+    return doc.is_object() && doc.value("type", "") == "done";
+  }
+  struct LiveSink {
+    std::shared_ptr<CallbackSink> sink;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
   std::mutex mutex_;
-  // Event sinks of turns started through this proxy; released with the proxy, after destroy()
-  // has joined the plugin's threads. (The runs issue trims finished turns' sinks.)
-  std::vector<std::shared_ptr<CallbackSink>> liveSinks_;
+  // Event sinks of turns started through this proxy: unfinished ones live until their "done" (or
+  // until the proxy, after destroy() has joined the plugin's threads).
+  std::vector<LiveSink> liveSinks_;
 };
 
 class SkillsSourceProxy final : public core::SkillsSource {

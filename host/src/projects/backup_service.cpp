@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/clock.hpp"
 #include "logging/logging.hpp"
 #include "projects/project_archive.hpp"
 
@@ -14,12 +15,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr const char* kDirtyKey = "backup.dirty";
-
-int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string hashKey(const std::string& projectId) { return "backup.hash." + projectId; }
 
@@ -290,7 +285,7 @@ int BackupService::runPass() {
     }
   }
   std::lock_guard lock(mutex_);
-  lastPassUs_ = nowUs();
+  lastPassUs_ = core::nowUs();
   if (!failed) lastError_.clear();
   return done;
 }

@@ -234,6 +234,26 @@ json ProjectService::skills(const std::string& owner, const std::string& id) {
   return skillsOf(project, openDir(project), skills_.list());
 }
 
+json ProjectService::reloadSkills(const std::string& owner, const std::string& id) {
+  const json project = get(owner, id);
+  const fs::path dir = openDir(project);
+  if (const std::string failed = skills_.reload(); !failed.empty()) {
+    throw Failure(FailureKind::kUnavailable, "skills_unavailable", failed);
+  }
+  const SkillsInstaller::Listing listing = skills_.list();
+  if (!listing.unavailable.empty()) {
+    throw Failure(FailureKind::kUnavailable, "skills_unavailable", listing.unavailable);
+  }
+  {
+    const auto lock = lockFor(id);
+    std::lock_guard guard(*lock);
+    skills_.sync(dir, listing,
+                 project.value("settings", json::object()).value("enabled_skills", json()));
+  }
+  touched(owner, id);
+  return skillsOf(project, dir, listing);
+}
+
 json ProjectService::skillsOf(const json& project, const fs::path& dir,
                               const SkillsInstaller::Listing& listing) const {
   const json enabled = project.value("settings", json::object()).value("enabled_skills", json());
@@ -250,6 +270,11 @@ json ProjectService::skillsOf(const json& project, const fs::path& dir,
   }
   json source = {{"available", listing.unavailable.empty()}};
   if (!listing.unavailable.empty()) source["detail"] = listing.unavailable;
+  json invalid = json::array();
+  for (const auto& bad : listing.invalid) {
+    invalid.push_back({{"folder", bad.folder}, {"file", bad.file}, {"reason", bad.reason}});
+  }
+  source["invalid"] = std::move(invalid);
   return {{"skills", std::move(items)},
           {"all_enabled", !enabled.is_array()},
           {"enabled_count", enabledCount},
@@ -299,6 +324,35 @@ json ProjectService::putSkills(const std::string& owner, const std::string& id,
   }
   touched(owner, id);
   return skillsOf(saved, dir, listing);
+}
+
+ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner,
+                                                        const std::string& id) {
+  TurnContext turn;
+  turn.project = get(owner, id);
+  turn.dir = openDir(turn.project);
+  turn.stateDir = paths_.stateDir(id);
+  turn.settings = settingsOf(turn.project);
+  const SkillsInstaller::Listing listing = skills_.list();
+  if (!listing.unavailable.empty()) {
+    // Without a skills plugin there is nothing to sync; a failing one is worth a warning.
+    if (skills_.hasSource()) {
+      logging::get("projects")
+          ->warn("project {}: skills not re-synced before the turn: {}", id, listing.unavailable);
+    }
+    return turn;
+  }
+  const json enabled =
+      turn.project.value("settings", json::object()).value("enabled_skills", json());
+  {
+    const auto lock = lockFor(id);
+    std::lock_guard guard(*lock);
+    skills_.sync(turn.dir, listing, enabled);
+  }
+  for (const auto& skill : listing.skills) {
+    if (SkillsInstaller::isEnabled(enabled, skill.name)) turn.enabledSkills.push_back(skill);
+  }
+  return turn;
 }
 
 fs::path ProjectService::openDir(const std::string& owner, const std::string& id) {

@@ -53,6 +53,10 @@ class ProjectService {
   /// {"skills": [{"name", "description", "enabled", "installed"}], "all_enabled", "enabled_count",
   ///  "total_count", "source": {"available": bool, "detail"?}}
   nlohmann::json skills(const std::string& owner, const std::string& id);
+  /// Makes the skills source re-read its folder, then re-syncs this project's .claude/skills with
+  /// it (new, changed and removed skills). Answers like skills(). kUnavailable when the source
+  /// cannot reload.
+  nlohmann::json reloadSkills(const std::string& owner, const std::string& id);
   /// `enabled`: array of known skill names, or null for all. Applies it to .claude/skills.
   nlohmann::json putSkills(const std::string& owner, const std::string& id,
                            const nlohmann::json& enabled);
@@ -69,6 +73,19 @@ class ProjectService {
   nlohmann::json backupStatus(const std::string& owner, const std::string& id);
   /// Marks the project's files as changed (for the next backup pass).
   void touched(const std::string& owner, const std::string& id);
+
+  /// What an agent turn needs of its project, made ready: the dir (restored if missing), its
+  /// installed skills re-synced with the source and the project's enabled list (so a change made
+  /// since the last turn applies), and the settings view. Skills that cannot be listed leave the
+  /// installed ones as they are (the turn still runs).
+  struct TurnContext {
+    nlohmann::json project;
+    std::filesystem::path dir;
+    std::filesystem::path stateDir;
+    nlohmann::json settings;
+    std::vector<SkillsInstaller::Skill> enabledSkills;
+  };
+  TurnContext prepareTurn(const std::string& owner, const std::string& id);
 
   const ProjectPaths& paths() const { return paths_; }
 

@@ -1,6 +1,11 @@
 #include "projects/skills_installer.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <random>
+#include <set>
+#include <vector>
 
 #include "logging/logging.hpp"
 #include "projects/project_paths.hpp"
@@ -10,6 +15,41 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// Written into each installed skill: the fingerprint of the source folder it was copied from, so a
+// sync re-copies a skill whose source changed (an operator's edit, a reload) and leaves an
+// unchanged one alone without reading its files.
+constexpr const char* kMarker = ".devkit-source";
+
+/// Every file's relative path, size and modification time, hashed (FNV-1a, 64 bits).
+std::string fingerprint(const fs::path& dir) {
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const auto size = it->file_size(ec);
+    const auto time = it->last_write_time(ec).time_since_epoch().count();
+    entries.push_back(fs::relative(it->path(), dir, ec).generic_string() + "\t" +
+                      std::to_string(size) + "\t" + std::to_string(time));
+  }
+  std::sort(entries.begin(), entries.end());
+  uint64_t hash = 14695981039346656037ull;
+  for (const auto& entry : entries) {
+    for (const char c : entry + "\n") {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+std::string readMarker(const fs::path& installed) {
+  std::ifstream in(installed / kMarker);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
 
 }  // namespace
 
@@ -42,7 +82,19 @@ SkillsInstaller::Listing SkillsInstaller::list() const {
     }
     out.skills.push_back(std::move(skill));
   }
+  for (const json& bad : doc.value("invalid", json::array())) {
+    if (!bad.is_object()) continue;
+    const std::string path = bad.value("path", bad.value("dir", std::string()));
+    out.invalid.push_back({fs::path(path).filename().string(), bad.value("file", std::string()),
+                           bad.value("reason", std::string())});
+  }
   return out;
+}
+
+std::string SkillsInstaller::reload() const {
+  if (!source_) return "no skills plugin is enabled";
+  const core::CallOutcome reloaded = source_->reload();
+  return reloaded.ok() ? std::string() : "the skills plugin cannot reload: " + reloaded.error;
 }
 
 bool SkillsInstaller::isEnabled(const json& enabled, const std::string& name) {
@@ -64,19 +116,46 @@ void SkillsInstaller::sync(const fs::path& projectDir, const Listing& listing,
     std::error_code ec;
     const bool present = fs::exists(fs::symlink_status(target, ec));
     if (isEnabled(enabled, skill.name)) {
-      if (present) continue;
+      const std::string print = fingerprint(skill.dir);
+      if (present && readMarker(target) == print) continue;
       const fs::path temp = skillsDir / (".install-" + skill.name + "-" + std::to_string(rng()));
       fs::copy(skill.dir, temp, fs::copy_options::recursive, ec);
+      if (!ec) std::ofstream(temp / kMarker) << print << "\n";
+      // An outdated copy is moved aside first, so the new one appears in one rename.
+      const fs::path old = skillsDir / (".old-" + skill.name + "-" + std::to_string(rng()));
+      if (!ec && present) fs::rename(target, old, ec);
       if (!ec) fs::rename(temp, target, ec);
+      std::error_code ignored;
+      fs::remove_all(old, ignored);
       if (ec) {
-        std::error_code ignored;
         fs::remove_all(temp, ignored);
         log->warn("cannot install skill {} into {}: {}", skill.name, projectDir.string(),
                   ec.message());
+      } else if (present) {
+        log->info("updated skill {} in {} (its source changed)", skill.name, projectDir.string());
       }
     } else if (present) {
       fs::remove_all(target, ec);
       if (ec) log->warn("cannot remove skill {}: {}", skill.name, ec.message());
+    }
+  }
+  // Skills this host installed (they carry the marker) that the source no longer has.
+  std::set<std::string> known;
+  for (const Skill& skill : listing.skills) known.insert(skill.name);
+  std::error_code ec;
+  for (fs::directory_iterator it(skillsDir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code statEc;
+    if (name.empty() || name[0] == '.' || known.count(name) != 0 ||
+        !fs::is_regular_file(it->path() / kMarker, statEc)) {
+      continue;
+    }
+    std::error_code removeEc;
+    fs::remove_all(it->path(), removeEc);
+    if (removeEc) {
+      log->warn("cannot remove skill {} (gone from the source): {}", name, removeEc.message());
+    } else {
+      log->info("removed skill {} from {} (gone from the source)", name, projectDir.string());
     }
   }
 }

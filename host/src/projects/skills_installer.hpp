@@ -22,8 +22,15 @@ class SkillsInstaller {
     std::string description;
     std::filesystem::path dir;  // the source folder
   };
+  /// A folder of the source that is not a valid skill (the source says why).
+  struct Invalid {
+    std::string folder;  // the folder's name (not its path: users see it)
+    std::string file;    // relative to the folder; may be empty
+    std::string reason;
+  };
   struct Listing {
     std::vector<Skill> skills;
+    std::vector<Invalid> invalid;
     /// Why the source could not list (no skills plugin, plugin down); empty when it could.
     std::string unavailable;
   };
@@ -33,11 +40,18 @@ class SkillsInstaller {
       : source_(std::move(source)) {}
 
   Listing list() const;
+  /// Whether a skills source is enabled at all.
+  bool hasSource() const { return source_ != nullptr; }
 
-  /// Makes .claude/skills hold exactly the enabled skills of `listing`: copies missing ones
-  /// (into a temp dir, then rename: never half installed) and removes disabled ones. Folders that
-  /// are not skills of the source (the user's own) are left alone. `enabled`: null = all, or an
-  /// array of names.
+  /// Makes the source read its folder again (an operator changed the skills). Empty on success,
+  /// else why it could not.
+  std::string reload() const;
+
+  /// Makes .claude/skills hold exactly the enabled skills of `listing`: copies missing ones and
+  /// ones whose source changed since they were copied (into a temp dir, then rename: never half
+  /// installed), removes disabled ones and ones this host installed that the source no longer has.
+  /// Folders that are not the source's (the user's own) are left alone. `enabled`: null = all, or
+  /// an array of names.
   void sync(const std::filesystem::path& projectDir, const Listing& listing,
             const nlohmann::json& enabled) const;
 

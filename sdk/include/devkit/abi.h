@@ -170,24 +170,41 @@ typedef struct dk_agent_backend_vtbl {
   uint32_t struct_size;
 
   /* Starts one turn and returns as soon as it is under way; the turn then runs on plugin threads.
-   * request_json: {"run_id", "conversation_id", "project_dir", "state_dir", "message",
-   *   "claude_session_id" (or null), "system_prompt", "allowed_tools": [..], "permission_mode",
-   *   "mcp": {"url", "token"}, "model", "llm": {...routing...}, "env": {...}}.
-   * events: each write is ONE complete event as a JSON object {"type": ..., ...}. The
-   *   last write for a turn is always {"type":"done","status":...}; after it the plugin never
-   * touches `events` again. OWNERSHIP: `events` (and its ctx) is host-owned and, unlike other
-   * sinks, stays valid until the plugin has written the "done" event for this run or until
-   * destroy() returns, whichever is first. THREADING: thread-safe; events->write may be called from
-   * any plugin thread but never concurrently for one run; it never blocks for long (the host
-   * queues). RETURNS: DK_OK when the turn started (and "done" will follow); otherwise an error
-   * status with a message on `err`, and no event is ever written. DK_ERR_CONFLICT: a turn of this
-   * conversation is already running. */
+   * request_json:
+   *   {"run_id", "conversation_id", "project_id",
+   *    "project_dir"       the agent's working dir,
+   *    "state_dir"         a private dir of the project outside project_dir (CLI config,
+   * transcripts), "message"           the user's text, "claude_session_id" the session to resume,
+   * or null for a new conversation, "system_prompt"     built by the host for this turn,
+   *    "allowed_tools"     extra pre-approved tool rules (e.g. ["mcp__databricks"]),
+   *    "mcp"               {"server", "url", "token"} of the host's MCP endpoint, or null,
+   *    "model"             "" for the plugin's default,
+   *    "llm"               {"workspace_url", "databricks_token"}: the Databricks workspace and the
+   *                        user's token for Databricks Model Serving; both may be "" (SECRET: the
+   *                        token must never be logged or put in argv)}
+   *   Unknown members are ignored.
+   * events: each write is ONE complete event as a JSON object {"type": ..., ...}, with the types
+   *   and members of docs/events.md. The last write for a turn is always {"type":"done",
+   *   "status":...}; after it the plugin never touches `events` again. OWNERSHIP: `events` (and its
+   *   ctx) is host-owned and, unlike other sinks, stays valid until the plugin has written the
+   *   "done" event for this run or until destroy() returns, whichever is first. THREADING:
+   *   thread-safe; events->write may be called from any plugin thread but never concurrently for
+   *   one run; it never blocks for long (the host queues). RETURNS: DK_OK when the turn started
+   *   (and "done" will follow); otherwise an error status with a message on `err`, and no event is
+   *   ever written. DK_ERR_CONFLICT: a turn of this conversation is already running;
+   *   DK_ERR_UNAVAILABLE: the agent cannot run (no CLI, no LLM credentials). The error message may
+   *   start with an error code of docs/events.md and ": " ("llm_not_configured: ...",
+   *   "cli_not_found: ..."); the host then uses that code for the run's error event.
+   *   Re-entrancy: the host never calls back into the plugin from inside events->write. */
   dk_status (*start_turn)(void* self, dk_str request_json, const dk_sink* events,
                           const dk_sink* err);
 
   /* Input for a running turn, identified by run_id. input_json is one of
-   *   {"type":"interrupt"}
+   *   {"type":"interrupt"}   stop the turn (the session survives when it can); "done" with
+   *                          status "cancelled" follows
    *   {"type":"permission","request_id":..., "decision":"allow"|"deny", "remember": bool}
+   *                          answers a permission_request; remember = allow the tool for the rest
+   *                          of the session. DK_ERR_NOT_FOUND for an unknown or closed request.
    * THREADING: thread-safe; may be called while the turn's events are being written.
    * RETURNS: DK_ERR_NOT_FOUND when no such run is live. */
   dk_status (*send_input)(void* self, dk_str run_id, dk_str input_json, const dk_sink* err);
@@ -254,8 +271,9 @@ typedef struct dk_skills_source_vtbl {
   uint32_t struct_size;
 
   /* Writes {"skills": [{"name", "description", "dir" (absolute), "files": ["SKILL.md", ...]}],
-   *         "invalid": [{"path", "reason"}]}: every valid skill, and every rejected folder with
-   * why. THREADING: thread-safe. */
+   *         "invalid": [{"path", "reason", "file"?, "errors"?: [{"file", "reason"}]}]}: every
+   * valid skill, and every rejected folder (absolute path) with why ("reason": the first problem,
+   * "file": where, relative to the folder; "errors": all of them). THREADING: thread-safe. */
   dk_status (*list_skills)(void* self, const dk_sink* out_json, const dk_sink* err);
 
   /* Validates one skill folder (absolute path) and writes {"valid": bool, "name"?, "description"?,

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace devkit::runs {
+
+/// What an MCP bearer token stands for: the user, project and run the agent's tool calls act for.
+struct RunBinding {
+  std::string owner;
+  std::string projectId;
+  std::string conversationId;
+  std::string runId;
+};
+
+/// The bearer tokens the host gives the embedded agent for its /mcp calls.
+///
+/// A token is bound to one run and dead outside it. The CLI of a conversation stays warm between
+/// turns and cannot be handed a new MCP config per turn, so a conversation keeps one token string
+/// for the life of the host and each run binds it afresh: between runs (and for a run that ended)
+/// check() fails, so a leaked token is useless once its turn is over.
+/// THREADING: thread-safe.
+class McpTokens {
+ public:
+  /// The conversation's token (256 random bits, hex), minted on first use.
+  std::string tokenFor(const std::string& conversationId);
+  /// Makes the conversation's token valid for `binding` until unbind(binding.runId).
+  void bind(const RunBinding& binding);
+  void unbind(const std::string& runId);
+  /// The live binding of a token, or nullopt (unknown token, or no run live).
+  std::optional<RunBinding> check(std::string_view token) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> tokens_;            // conversation id -> token
+  std::map<std::string, RunBinding, std::less<>> live_;  // token -> binding
+};
+
+}  // namespace devkit::runs
