@@ -2,6 +2,8 @@
 // instead of the Claude Code CLI: what the host does with whatever an agent backend writes, with
 // long runs, and with runs at shutdown. (agent_api_test.cpp drives the real CLI.)
 
+#include <thread>
+
 #include "api_support.hpp"
 #include "sse_client.hpp"
 
@@ -13,7 +15,8 @@ using nlohmann::json;
 class RunsApi : public ApiTest {
  protected:
   void SetUp() override {
-    startHost("[plugin.fixture-agent]\nenabled = yes\n");
+    // A short shutdown deadline: one test stops the host under a run that ignores interrupts.
+    startHost("[server]\nshutdown_timeout_s = 2\n[plugin.fixture-agent]\nenabled = yes\n");
     projectId_ = createProject("Orders")["id"];
   }
 
@@ -92,6 +95,26 @@ TEST_F(RunsApi, ShutdownEndsARunWhoseAgentIgnoresTheInterruptAndStoresIt) {
   EXPECT_EQ(replay.events().back().type, "done");
   EXPECT_EQ(replay.events().back().data["status"], "failed");
   EXPECT_EQ(call("GET", "/api/conversations/" + conversationId).json()["messages"].size(), 2u);
+}
+
+class RunsApiHeartbeat : public ApiTest {
+ protected:
+  void SetUp() override {
+    startHost("[server]\nsse_heartbeat_s = 1\n[plugin.fixture-agent]\nenabled = yes\n");
+  }
+};
+
+TEST_F(RunsApiHeartbeat, AnIdleStreamGetsHeartbeatCommentsAndEndsWithTheRun) {
+  const json project = createProject("Orders");
+  SseStream stream(port_, "POST", "/api/agent/invoke",
+                   {{"project_id", project["id"]}, {"message", "hang"}},
+                   {{"X-Forwarded-Email", kAlice}});
+  ASSERT_TRUE(stream.until("session").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(call("POST", "/api/agent/runs/" + stream.header("X-Run-Id") + "/stop").status, 202);
+  stream.drain();
+  EXPECT_GE(stream.comments(), 2) << "one heartbeat a second while nothing happens";
+  EXPECT_EQ(stream.events().back().type, "done");
 }
 
 TEST_F(RunsApi, ConversationListsItsRunsNewestFirstAndPages) {

@@ -92,6 +92,31 @@ TEST_F(SkillsApi, ReloadBringsNewChangedAndRemovedSkillsIntoTheProject) {
   EXPECT_EQ(call("POST", "/api/projects/missing-project/skills/reload").status, 404);
 }
 
+TEST_F(SkillsApi, AProjectCreatedWithSkillsOffGetsNoneAndOneWithSomeGetsThose) {
+  HttpResult r =
+      call("POST", "/api/projects", {{"name", "no skills"}, {"enabled_skills", json::array()}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string none = r.json()["id"];
+  EXPECT_TRUE(fs::is_empty(projectDir(none) / ".claude/skills"));
+  const json listed = call("GET", "/api/projects/" + none + "/skills").json();
+  EXPECT_EQ(listed["enabled_count"], 0);
+  EXPECT_EQ(listed["all_enabled"], false);
+
+  r = call("POST", "/api/projects", {{"name", "some skills"}, {"enabled_skills", {"jobs"}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const fs::path skills = projectDir(r.json()["id"]) / ".claude/skills";
+  EXPECT_TRUE(fs::is_regular_file(skills / "jobs/SKILL.md"));
+  EXPECT_FALSE(fs::exists(skills / "databricks-sql"));
+
+  r = call("POST", "/api/projects", {{"name", "bad"}, {"enabled_skills", {"nope"}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(errorOf(r)["field"], "enabled_skills");
+  r = call("POST", "/api/projects", {{"name", "bad"}, {"enabled_skills", "jobs"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(errorOf(r)["field"], "enabled_skills");
+  EXPECT_EQ(call("GET", "/api/projects").json().size(), 3u) << "refused creations left nothing";
+}
+
 TEST(SkillsApiWithoutSource, SaysTheSourceIsUnavailable) {
   TempDir dir;
   const std::string ini = hostIni(dir, "[plugin.storage-local]\nenabled = yes\n");

@@ -32,9 +32,9 @@ void registerProjectRoutes(http::Router& router, ApiContext& api) {
 
   router.add("POST", "/api/projects", [&api, &projects, view](http::RequestContext& ctx) {
     const auto user = api.identity.resolve(ctx.request);
-    const json body = objectBody(ctx, {"name"});
+    const json body = objectBody(ctx, {"name", "enabled_skills"});
     if (!body.contains("name")) throw core::Failure::invalid("name", "\"name\" is required");
-    const json project = projects.create(user, body["name"]);
+    const json project = projects.create(user, body["name"], body.value("enabled_skills", json()));
     json out = view(project);
     out["backup"] = backupView(projects.backupStatus(user.email, project["id"]));
     ctx.response.set("Location", "/api/projects/" + project["id"].get<std::string>());

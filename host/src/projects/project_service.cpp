@@ -52,6 +52,34 @@ void discardDir(const fs::path& dir, const fs::path& tempRoot) {
   removeQuietly(ec ? dir : trash);
 }
 
+// `enabled` lists: null (every skill) or an array of names.
+void checkEnabledShape(const json& enabled, const std::string& field) {
+  if (!enabled.is_null() &&
+      !(enabled.is_array() &&
+        std::all_of(enabled.begin(), enabled.end(), [](const json& e) { return e.is_string(); }))) {
+    throw Failure::invalid(field, "\"" + field + "\" must be an array of skill names or null");
+  }
+}
+
+// The list sorted and without duplicates; every name must be a skill of `listing`.
+json normaliseEnabled(const json& enabled, const SkillsInstaller::Listing& listing,
+                      const std::string& field) {
+  if (!enabled.is_array()) return nullptr;
+  std::set<std::string> known;
+  for (const auto& s : listing.skills) known.insert(s.name);
+  std::set<std::string> chosen;
+  for (const json& name : enabled) {
+    if (known.count(name.get<std::string>()) == 0) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw Failure::invalid(
+          field, "unknown skill \"" + name.get<std::string>() + "\" (available: " + list + ")");
+    }
+    chosen.insert(name.get<std::string>());
+  }
+  return json(std::vector<std::string>(chosen.begin(), chosen.end()));
+}
+
 }  // namespace
 
 std::string newId() { return Poco::UUIDGenerator::defaultGenerator().createRandom().toString(); }
@@ -118,20 +146,32 @@ void ProjectService::populate(const fs::path& dir, const std::string& name,
   skills_.sync(dir, skills_.list(), enabledSkills);
 }
 
-json ProjectService::create(const identity::User& user, const json& nameValue) {
+json ProjectService::create(const identity::User& user, const json& nameValue,
+                            const json& enabledSkills) {
   const std::string name = validateText(nameValue, "name", kMaxNameBytes, false);
+  checkEnabledShape(enabledSkills, "enabled_skills");
+  json enabled = nullptr;  // all
+  if (enabledSkills.is_array() && !enabledSkills.empty()) {
+    const SkillsInstaller::Listing listing = skills_.list();
+    if (!listing.unavailable.empty()) {
+      throw Failure(FailureKind::kUnavailable, "skills_unavailable", listing.unavailable);
+    }
+    enabled = normaliseEnabled(enabledSkills, listing, "enabled_skills");
+  } else if (enabledSkills.is_array()) {
+    enabled = json::array();  // none: needs no skills source
+  }
   const std::string id = newId();
   json project = {{"id", id},
                   {"owner", user.email},
                   {"name", name},
                   {"settings", settings::defaults(user.email, name, options_.defaultCatalog)}};
-  project["settings"]["enabled_skills"] = nullptr;  // all
+  project["settings"]["enabled_skills"] = enabled;
   // Files first, in a temp dir renamed into place: storage is the source of truth, so a project
   // that fails half way leaves at most a temp dir behind, never metadata without files.
   const fs::path dir = paths_.projectDir(id);
   const fs::path temp = uniqueTemp(paths_.tempRoot(), "new-" + id);
   try {
-    populate(temp, name, nullptr);
+    populate(temp, name, enabled);
     fs::create_directories(dir.parent_path());
     fs::rename(temp, dir);
     fs::create_directories(paths_.stateDir(id));
@@ -285,32 +325,13 @@ json ProjectService::skillsOf(const json& project, const fs::path& dir,
 json ProjectService::putSkills(const std::string& owner, const std::string& id,
                                const json& enabled) {
   // Bad input first (400), then the project (404), and only then whether skills can be listed.
-  if (!enabled.is_null() &&
-      !(enabled.is_array() &&
-        std::all_of(enabled.begin(), enabled.end(), [](const json& e) { return e.is_string(); }))) {
-    throw Failure::invalid("enabled", "\"enabled\" must be an array of skill names or null");
-  }
+  checkEnabledShape(enabled, "enabled");
   const fs::path dir = openDir(get(owner, id));
   const SkillsInstaller::Listing listing = skills_.list();
   if (!listing.unavailable.empty()) {
     throw Failure(FailureKind::kUnavailable, "skills_unavailable", listing.unavailable);
   }
-  json normalised = nullptr;
-  if (enabled.is_array()) {
-    std::set<std::string> known;
-    for (const auto& s : listing.skills) known.insert(s.name);
-    std::set<std::string> chosen;
-    for (const json& name : enabled) {
-      if (known.count(name.get<std::string>()) == 0) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        throw Failure::invalid("enabled", "unknown skill \"" + name.get<std::string>() +
-                                              "\" (available: " + list + ")");
-      }
-      chosen.insert(name.get<std::string>());
-    }
-    normalised = json(std::vector<std::string>(chosen.begin(), chosen.end()));
-  }
+  const json normalised = normaliseEnabled(enabled, listing, "enabled");
   json saved;
   {
     const auto lock = lockFor(id);

@@ -35,7 +35,10 @@ class ProjectService {
 
   /// Validates the name (trimmed, 1-200 bytes, no control characters), creates the project dir
   /// with CLAUDE.md and the skills, then the metadata with default settings. Returns the project.
-  nlohmann::json create(const identity::User& user, const nlohmann::json& name);
+  /// `enabledSkills`: null for every skill of the source (the default), or an array of names ([]
+  /// for none).
+  nlohmann::json create(const identity::User& user, const nlohmann::json& name,
+                        const nlohmann::json& enabledSkills = nullptr);
   nlohmann::json get(const std::string& owner, const std::string& id);
   store::Page list(const std::string& owner, int limit, const std::optional<std::string>& cursor);
   nlohmann::json rename(const std::string& owner, const std::string& id,
