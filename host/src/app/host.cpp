@@ -39,6 +39,20 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
   runOptions.workspaceUrl = config_.auth.workspaceUrl;
   agentRuns_ = std::make_unique<runs::RunService>(*store_, *projects_, *conversations_, runs_,
                                                   mcpTokens_, registry_.agentBackend(), runOptions);
+  // Listed once: a tool name clash between plugins stops startup here (PluginError, exit 78).
+  mcp::McpServer::Options mcpOptions;
+  mcpOptions.version = kVersion;
+  // The run's events name tools as the agent sees them (mcp__<server>__<tool>).
+  mcpOptions.onRunProgress = [runs = agentRuns_.get(),
+                              prefix = "mcp__" + runOptions.mcpServer + "__"](
+                                 const std::string& runId, nlohmann::json data) {
+    data["tool_name"] = prefix + data.value("tool_name", "");
+    runs->noteToolProgress(runId, std::move(data));
+  };
+  mcpServer_ = std::make_unique<mcp::McpServer>(std::make_shared<mcp::ToolCatalog>(registry_),
+                                                std::move(mcpOptions));
+  mcpHttp_ = std::make_unique<mcp::HttpTransport>(*mcpServer_, mcpTokens_, paths_,
+                                                  mcp::HttpTransport::Options{config_.server.host});
   api_ = std::make_unique<api::ApiContext>(
       api::ApiContext{config_, identity_, *projects_, *conversations_, runs_, *agentRuns_});
   registerRoutes();
@@ -52,6 +66,7 @@ void Host::registerRoutes() {
     http::sendJson(ctx.response, doc["status"] == "stopping" ? 503 : 200, doc);
   });
   api::registerRoutes(*router_, *api_);
+  mcpHttp_->registerRoutes(*router_);
 }
 
 void Host::start() {
@@ -79,7 +94,12 @@ void Host::start() {
   const bool hasMcp = std::any_of(routes.begin(), routes.end(),
                                   [](const auto& route) { return route.second == "/mcp"; });
   if (hasMcp && !registry_.toolProviders().empty()) {
-    agentRuns_->setMcpUrl("http://127.0.0.1:" + std::to_string(server_->port()) + "/mcp");
+    // The address the server listens on; a wildcard is reached through loopback.
+    std::string host = config_.server.host;
+    if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+    agentRuns_->setMcpUrl("http://" + host + ":" + std::to_string(server_->port()) + "/mcp");
   }
   if (backups_) {
     backups_->start();

@@ -11,6 +11,9 @@
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "identity/identity.hpp"
+#include "mcp/http_transport.hpp"
+#include "mcp/mcp_server.hpp"
+#include "mcp/tool_catalog.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "projects/backup_service.hpp"
 #include "projects/project_service.hpp"
@@ -57,6 +60,7 @@ class Host {
   runs::LiveRuns& liveRuns() { return runs_; }
   runs::RunService& agentRuns() { return *agentRuns_; }
   runs::McpTokens& mcpTokens() { return mcpTokens_; }
+  mcp::McpServer& mcpServer() { return *mcpServer_; }
 
  private:
   void registerRoutes();
@@ -75,6 +79,8 @@ class Host {
   runs::McpTokens mcpTokens_;
   std::unique_ptr<runs::RunService> agentRuns_;
   std::unique_ptr<api::ApiContext> api_;
+  std::unique_ptr<mcp::McpServer> mcpServer_;
+  std::unique_ptr<mcp::HttpTransport> mcpHttp_;
   std::unique_ptr<http::HttpServer> server_;
   std::chrono::steady_clock::time_point startedAt_;
   bool stopped_ = false;

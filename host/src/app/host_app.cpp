@@ -13,6 +13,7 @@
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
 #include "logging/logging.hpp"
+#include "mcp/stdio_transport.hpp"
 #include "plugins/plugin_loader.hpp"
 
 namespace devkit::app {
@@ -37,6 +38,11 @@ void HostApp::defineOptions(Poco::Util::OptionSet& options) {
       Poco::Util::Option("check-config", "", "validate the configuration and plugins, then exit")
           .required(false)
           .repeatable(false));
+  options.addOption(Poco::Util::Option("stdio", "",
+                                       "with the command mcp: serve the tools over MCP on "
+                                       "stdin/stdout instead of starting the web server")
+                        .required(false)
+                        .repeatable(false));
   options.addOption(Poco::Util::Option("version", "", "print the version and exit")
                         .required(false)
                         .repeatable(false));
@@ -49,6 +55,8 @@ void HostApp::handleOption(const std::string& name, const std::string& value) {
   ServerApplication::handleOption(name, value);
   if (name == "config") {
     configFile_ = value;
+  } else if (name == "stdio") {
+    stdio_ = true;
   } else if (name == "check-config") {
     checkOnly_ = true;
   } else if (name == "version") {
@@ -134,11 +142,11 @@ void HostApp::uninitialize() {
   ServerApplication::uninitialize();
 }
 
-int HostApp::main(const std::vector<std::string>& /*args*/) {
+int HostApp::main(const std::vector<std::string>& args) {
   if (helpRequested_) {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
-    help.setUsage("[--config FILE] [--check-config]");
+    help.setUsage("[--config FILE] [--check-config] | mcp --stdio [--config FILE]");
     help.setHeader("Databricks AI Dev Kit host " + std::string(kVersion) +
                    ": serves the web UI and API, loads plugins from [plugins] dir.");
     help.format(std::cout);
@@ -149,10 +157,30 @@ int HostApp::main(const std::vector<std::string>& /*args*/) {
               << plugins::abiVersionText(DK_ABI_MAJOR, DK_ABI_MINOR) << ")\n";
     return EXIT_OK;
   }
+  const bool mcpCommand = args.size() == 1 && args[0] == "mcp";
+  if (!args.empty() && !mcpCommand) {
+    std::cerr << "devkit: unknown command '" << args[0] << "' (try --help)\n";
+    return EXIT_USAGE;
+  }
+  if (mcpCommand != stdio_) {
+    std::cerr << "devkit: the MCP server runs as `devkit mcp --stdio`\n";
+    return EXIT_USAGE;
+  }
   if (!startupError_.empty()) {
     return kExitConfig;
   }
   const auto log = logging::get("devkit");
+  if (stdio_ && !checkOnly_) {
+    // The local user, no auth: whoever can start the process owns it.
+    mcp::CallContext context;
+    context.userEmail = host_->config().auth.devUserEmail;
+    context.userName = host_->config().auth.devUserName.empty()
+                           ? context.userEmail.substr(0, context.userEmail.find('@'))
+                           : host_->config().auth.devUserName;
+    log->info("serving {} tools over MCP on stdio", host_->mcpServer().catalog().tools().size());
+    mcp::runStdio(host_->mcpServer(), context, std::cin, std::cout);
+    return EXIT_OK;
+  }
   if (checkOnly_) {
     log->info("configuration and plugins OK");
     return EXIT_OK;

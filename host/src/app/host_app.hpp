@@ -35,6 +35,7 @@ class HostApp final : public Poco::Util::ServerApplication {
   bool helpRequested_ = false;
   bool versionRequested_ = false;
   bool checkOnly_ = false;
+  bool stdio_ = false;  // `devkit mcp --stdio`
   std::unique_ptr<Host> host_;
 };
 

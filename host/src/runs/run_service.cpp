@@ -480,6 +480,18 @@ void RunService::setMcpUrl(const std::string& url) {
   options_.mcpUrl = url;
 }
 
+void RunService::noteToolProgress(const std::string& runId, json data) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(runId);
+    if (it == entries_.end() || it->second->published) return;
+    entry = it->second;
+  }
+  stripNulCharacters(data);
+  entry->run->append("tool_progress", data);
+}
+
 bool RunService::isLive(const std::string& runId) const {
   std::lock_guard lock(mutex_);
   const auto it = entries_.find(runId);

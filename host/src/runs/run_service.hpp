@@ -96,6 +96,10 @@ class RunService {
   /// The host's MCP endpoint the agent is given, once the server knows its port ("" = none).
   void setMcpUrl(const std::string& url);
 
+  /// Appends a `tool_progress` event (an MCP tool's progress, docs/events.md) to a live run;
+  /// ignored when the run is not live.
+  void noteToolProgress(const std::string& runId, nlohmann::json data);
+
   /// Whether the run is live (started and not yet done).
   bool isLive(const std::string& runId) const;
 

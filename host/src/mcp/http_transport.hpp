@@ -1,0 +1,63 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http/router.hpp"
+#include "mcp/mcp_server.hpp"
+#include "projects/project_paths.hpp"
+#include "runs/mcp_tokens.hpp"
+
+namespace devkit::mcp {
+
+/// MCP's Streamable HTTP transport at /mcp, for the embedded agent.
+///
+/// POST carries one JSON-RPC message. A request is answered as application/json, or, when the
+/// client accepts text/event-stream and a tools/call asked for progress, as an event stream of
+/// the progress notifications and then the response. Notifications and responses get 202. GET
+/// is 405 (no server-initiated stream); DELETE ends the session. `initialize` issues
+/// Mcp-Session-Id, which every later request must carry (404 for an unknown one). Every request
+/// needs `Authorization: Bearer <token>` with a token of a live run (McpTokens); the run's binding
+/// is whom the call acts for. A browser Origin other than a local one or [server] host is refused
+/// with 403 (DNS rebinding).
+/// THREADING: thread-safe.
+class HttpTransport {
+ public:
+  struct Options {
+    std::string serverHost;  // [server] host; also an accepted Origin unless a wildcard
+    size_t maxSessions = 4096;
+  };
+
+  HttpTransport(McpServer& server, runs::McpTokens& tokens, const projects::ProjectPaths& paths,
+                Options options);
+
+  /// Registers POST and DELETE /mcp.
+  void registerRoutes(http::Router& router);
+
+ private:
+  struct SessionEntry {
+    std::shared_ptr<Session> session;
+    std::string token;  // a session is only usable with the token that opened it
+    std::chrono::steady_clock::time_point lastUsed;
+  };
+
+  void post(http::RequestContext& ctx);
+  void remove(http::RequestContext& ctx);
+  /// Origin and bearer checks; sends the refusal and returns nullopt when one fails.
+  std::optional<runs::RunBinding> admit(http::RequestContext& ctx, std::string& token);
+  bool originAllowed(const std::string& origin) const;
+  std::shared_ptr<Session> openSession(const std::string& token, std::string& id);
+  std::shared_ptr<Session> findSession(const std::string& id, const std::string& token);
+
+  McpServer& server_;
+  runs::McpTokens& tokens_;
+  const projects::ProjectPaths& paths_;
+  Options options_;
+  std::mutex mutex_;
+  std::map<std::string, SessionEntry> sessions_;
+};
+
+}  // namespace devkit::mcp

@@ -1,0 +1,285 @@
+// Streamable HTTP at /mcp against an in-process host with fixture-agent (runs that stay live:
+// "hang") and fixture-tools: sessions, bearer tokens bound to live runs, Origin, SSE progress,
+// and the run's tool_progress events.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <nlohmann/json.hpp>
+
+#include "../api/api_support.hpp"
+#include "app/host.hpp"
+#include "identity/user.hpp"
+#include "plugins/plugin_loader.hpp"
+
+namespace devkit::testing {
+namespace {
+
+using nlohmann::json;
+
+class McpHttp : public ApiTest {
+ protected:
+  void SetUp() override {
+    const auto plugins = dir_.path() / "plugins";
+    std::filesystem::create_directories(plugins);
+    std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / "fixture-tools.so",
+                               plugins / "fixture-tools.so");
+    startHost("[plugin.fixture-agent]\nenabled = yes\n[plugin.fixture-tools]\nenabled = yes\n");
+    const json project = createProject("Orders");
+    projectId_ = project["id"];
+    identity::User alice;
+    alice.email = kAlice;
+    run_ = host_->agentRuns().invoke(alice, {{"project_id", projectId_}, {"message", "hang"}});
+    token_ = host_->mcpTokens().tokenFor(run_->info().conversationId);
+  }
+
+  void TearDown() override {
+    if (run_ && !run_->finished()) {
+      try {
+        host_->agentRuns().stop(kAlice, run_->info().id);
+      } catch (...) {
+      }
+    }
+    ApiTest::TearDown();
+  }
+
+  HttpResult post(const json& body, std::map<std::string, std::string> headers = {},
+                  bool withSession = true) {
+    if (!headers.count("Authorization")) headers["Authorization"] = "Bearer " + token_;
+    if (withSession && !session_.empty() && !headers.count("Mcp-Session-Id")) {
+      headers["Mcp-Session-Id"] = session_;
+    }
+    return fetch(port_, "POST", "/mcp", body.dump(), "application/json", headers);
+  }
+
+  void initialize() {
+    const HttpResult r = post({{"jsonrpc", "2.0"},
+                               {"id", 0},
+                               {"method", "initialize"},
+                               {"params",
+                                {{"protocolVersion", "2025-11-25"},
+                                 {"capabilities", json::object()},
+                                 {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}},
+                              {}, false);
+    ASSERT_EQ(r.status, 200) << r.body;
+    session_ = r.response.get("Mcp-Session-Id", "");
+    ASSERT_FALSE(session_.empty());
+    EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}).status, 202);
+  }
+
+  json call(const std::string& tool, json arguments = json::object(), int id = 1) {
+    const HttpResult r = post({{"jsonrpc", "2.0"},
+                               {"id", id},
+                               {"method", "tools/call"},
+                               {"params", {{"name", tool}, {"arguments", std::move(arguments)}}}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+
+  void endRun() {
+    host_->agentRuns().stop(kAlice, run_->info().id);
+    for (int i = 0; i < 500 && !run_->finished(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(run_->finished());
+  }
+
+  std::string projectId_;
+  std::shared_ptr<runs::Run> run_;
+  std::string token_;
+  std::string session_;
+};
+
+TEST_F(McpHttp, TheToolsAreListedOnceAndTheRouteIsRegistered) {
+  EXPECT_EQ(host_->mcpServer().catalog().tools().size(), 8u);
+  const auto routes = host_->router().routes();
+  EXPECT_EQ(std::count(routes.begin(), routes.end(),
+                       std::make_pair(std::string("POST"), std::string("/mcp"))),
+            1);
+}
+
+TEST_F(McpHttp, InitializeListAndCallWithTheRunsContext) {
+  initialize();
+  const HttpResult list = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json()["result"]["tools"].size(), 8u);
+  const json echo = call("echo", {{"text", "hi"}});
+  ASSERT_TRUE(echo.contains("result")) << echo.dump();
+  EXPECT_EQ(echo["result"]["content"][0]["text"], "hi");
+  const json& context = echo["result"]["structuredContent"];
+  EXPECT_EQ(context["user"]["email"], kAlice);
+  EXPECT_EQ(context["project_id"], projectId_);
+  EXPECT_EQ(context["run_id"], run_->info().id);
+  EXPECT_EQ(context["project_dir"], projectDir(projectId_).string());
+}
+
+TEST_F(McpHttp, ContentKindsAndToolErrors) {
+  initialize();
+  EXPECT_EQ(call("image")["result"]["content"][0]["type"], "image");
+  const json mixed = call("mixed")["result"]["content"];
+  ASSERT_EQ(mixed.size(), 3u);
+  EXPECT_EQ(mixed[2]["type"], "resource");
+  const json fail = call("fail");
+  EXPECT_EQ(fail["result"]["isError"], true);
+  EXPECT_EQ(call("refuse")["error"]["code"], -32602);
+  EXPECT_EQ(call("echo", {{"text", ""}})["error"]["code"], -32602);
+  EXPECT_EQ(call("nope")["error"]["code"], -32602);
+  const json big = call("big", {{"chars", 70000}});
+  EXPECT_EQ(big["result"]["content"][0]["text"].get<std::string>().size(), 50000u);
+}
+
+TEST_F(McpHttp, MissingOrWrongTokenIs401) {
+  HttpResult r = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, {{"Authorization", ""}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.response.get("WWW-Authenticate", "").rfind("Bearer", 0), 0u);
+  r = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}},
+           {{"Authorization", "Bearer 0123456789abcdef"}});
+  EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(McpHttp, TheTokenDiesWithTheRun) {
+  initialize();
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}).status, 200);
+  endRun();
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}).status, 401);
+}
+
+TEST_F(McpHttp, SessionsAreRequiredKnownAndEndWithDelete) {
+  initialize();
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, {}, false).status, 400);
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, {{"Mcp-Session-Id", "nope"}})
+                .status,
+            404);
+  const HttpResult del =
+      fetch(port_, "DELETE", "/mcp", "", "",
+            {{"Authorization", "Bearer " + token_}, {"Mcp-Session-Id", session_}});
+  EXPECT_EQ(del.status, 204);
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}).status, 404);
+}
+
+TEST_F(McpHttp, GetIs405AndBadVersionHeaderIs400) {
+  EXPECT_EQ(fetch(port_, "GET", "/mcp", "", "", {{"Authorization", "Bearer " + token_}}).status,
+            405);
+  initialize();
+  EXPECT_EQ(
+      post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, {{"MCP-Protocol-Version", "1.0"}})
+          .status,
+      400);
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}},
+                 {{"MCP-Protocol-Version", "2025-06-18"}})
+                .status,
+            200);
+}
+
+TEST_F(McpHttp, AForeignOriginIs403ALocalOneIsFine) {
+  initialize();
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}},
+                 {{"Origin", "http://evil.example.com"}})
+                .status,
+            403);
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}},
+                 {{"Origin", "http://localhost:3000"}})
+                .status,
+            200);
+}
+
+TEST_F(McpHttp, BodyErrors) {
+  initialize();
+  HttpResult r = fetch(port_, "POST", "/mcp", "{nope", "application/json",
+                       {{"Authorization", "Bearer " + token_}, {"Mcp-Session-Id", session_}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["code"], -32700);
+  r = fetch(port_, "POST", "/mcp", "{}", "text/plain",
+            {{"Authorization", "Bearer " + token_}, {"Mcp-Session-Id", session_}});
+  EXPECT_EQ(r.status, 415);
+  r = post(json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}));
+  EXPECT_EQ(r.json()["error"]["code"], -32600);
+}
+
+TEST_F(McpHttp, ProgressStreamsAsSseAndBecomesRunEvents) {
+  initialize();
+  Poco::Net::HTTPClientSession client("127.0.0.1", static_cast<uint16_t>(port_));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/mcp",
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  const std::string body = json{{"jsonrpc", "2.0"},
+                                {"id", 7},
+                                {"method", "tools/call"},
+                                {"params",
+                                 {{"name", "progress"},
+                                  {"arguments", {{"steps", 3}}},
+                                  {"_meta", {{"progressToken", 42}}}}}}
+                               .dump();
+  request.setContentType("application/json");
+  request.set("Accept", "application/json, text/event-stream");
+  request.set("Authorization", "Bearer " + token_);
+  request.set("Mcp-Session-Id", session_);
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  client.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = client.receiveResponse(response);
+  EXPECT_EQ(response.getContentType().rfind("text/event-stream", 0), 0u);
+  std::vector<json> messages;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("data: ", 0) == 0) messages.push_back(json::parse(line.substr(6)));
+  }
+  ASSERT_EQ(messages.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(messages[i]["method"], "notifications/progress");
+    EXPECT_EQ(messages[i]["params"]["progressToken"], 42);
+    EXPECT_EQ(messages[i]["params"]["progress"], i + 1);
+  }
+  EXPECT_EQ(messages[3]["id"], 7);
+  EXPECT_EQ(messages[3]["result"]["content"][0]["text"], "done in 3 steps");
+
+  int progressEvents = 0;
+  for (const auto& event : run_->read(-1, 1000, std::chrono::milliseconds(0)).events) {
+    if (event.type != "tool_progress") continue;
+    ++progressEvents;
+    EXPECT_EQ(json::parse(event.data)["tool_name"], "mcp__databricks__progress") << event.data;
+  }
+  EXPECT_EQ(progressEvents, 3);
+}
+
+TEST_F(McpHttp, ACancelledCallStopsAndIsAnsweredWith202) {
+  initialize();
+  const auto started = std::chrono::steady_clock::now();
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    post({{"jsonrpc", "2.0"},
+          {"method", "notifications/cancelled"},
+          {"params", {{"requestId", 9}, {"reason", "test"}}}});
+  });
+  const HttpResult r = post(
+      {{"jsonrpc", "2.0"}, {"id", 9}, {"method", "tools/call"}, {"params", {{"name", "slow"}}}});
+  canceller.join();
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+TEST(McpStartup, AToolNameClashStopsStartup) {
+  TempDir dir;
+  const std::string pluginDir = copyBuiltPlugins(dir);
+  for (const char* fixture : {"fixture-tools.so", "fixture-tools-clash.so"}) {
+    std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / fixture,
+                               std::filesystem::path(pluginDir) / fixture);
+  }
+  const std::string ini = hostIni(
+      dir, "[plugin.fixture-tools]\nenabled = yes\n[plugin.fixture-tools-clash]\nenabled = yes\n",
+      pluginDir);
+  try {
+    app::Host host(loadIni(dir, ini));
+    FAIL() << "the host started";
+  } catch (const plugins::PluginError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("fixture-tools and fixture-tools-clash"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace devkit::testing
