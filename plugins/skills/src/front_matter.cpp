@@ -1,5 +1,7 @@
 #include "front_matter.hpp"
 
+#include <devkit/json.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <regex>
@@ -64,25 +66,6 @@ std::string_view stripComment(std::string_view s, bool* found = nullptr) {
   }
   if (found != nullptr) *found = false;
   return s;
-}
-
-// Appends the code point as UTF-8.
-void appendUtf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // YAML 1.1 (PyYAML) and 1.2 both read these plain scalars as something other than a string.
@@ -400,16 +383,16 @@ class Parser {
         out += e;
         return true;
       case 'N':
-        appendUtf8(out, 0x85);
+        devkit::sdk::json::appendUtf8(out, 0x85);
         return true;
       case '_':
-        appendUtf8(out, 0xA0);
+        devkit::sdk::json::appendUtf8(out, 0xA0);
         return true;
       case 'L':
-        appendUtf8(out, 0x2028);
+        devkit::sdk::json::appendUtf8(out, 0x2028);
         return true;
       case 'P':
-        appendUtf8(out, 0x2029);
+        devkit::sdk::json::appendUtf8(out, 0x2029);
         return true;
       case 'x':
       case 'u':
@@ -433,7 +416,7 @@ class Parser {
           error(line, "the escape \\" + std::string(1, e) + " is not a Unicode character");
           return false;
         }
-        appendUtf8(out, cp);
+        devkit::sdk::json::appendUtf8(out, cp);
         pos += digits;
         return true;
       }
