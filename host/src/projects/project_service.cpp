@@ -348,7 +348,7 @@ json ProjectService::putSkills(const std::string& owner, const std::string& id,
 }
 
 ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner,
-                                                        const std::string& id) {
+                                                        const std::string& id, SkillsSync sync) {
   TurnContext turn;
   turn.project = get(owner, id);
   turn.dir = openDir(turn.project);
@@ -365,7 +365,7 @@ ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner
   }
   const json enabled =
       turn.project.value("settings", json::object()).value("enabled_skills", json());
-  {
+  if (sync == SkillsSync::kYes) {
     const auto lock = lockFor(id);
     std::lock_guard guard(*lock);
     skills_.sync(turn.dir, listing, enabled);

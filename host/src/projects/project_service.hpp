@@ -88,7 +88,10 @@ class ProjectService {
     nlohmann::json settings;
     std::vector<SkillsInstaller::Skill> enabledSkills;
   };
-  TurnContext prepareTurn(const std::string& owner, const std::string& id);
+  /// kNo only reads: the enabled skills as the source lists them, the installed ones untouched.
+  enum class SkillsSync { kYes, kNo };
+  TurnContext prepareTurn(const std::string& owner, const std::string& id,
+                          SkillsSync sync = SkillsSync::kYes);
 
   const ProjectPaths& paths() const { return paths_; }
 

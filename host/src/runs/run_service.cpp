@@ -237,7 +237,9 @@ std::string RunService::promptFor(const identity::User& user,
 }
 
 std::string RunService::systemPrompt(const identity::User& user, const std::string& projectId) {
-  return promptFor(user, projects_.prepareTurn(user.email, projectId));
+  // Reading the prompt changes nothing: no skills sync (the turn does that).
+  return promptFor(user, projects_.prepareTurn(user.email, projectId,
+                                               projects::ProjectService::SkillsSync::kNo));
 }
 
 int64_t RunService::lastMessageSeq(const std::string& owner, const std::string& conversationId) {
@@ -380,15 +382,17 @@ void RunService::storeEvents(Run& run) {
 }
 
 void RunService::storeMessage(Run& run) {
-  const auto blocks = run.takeMessageIfChanged();
-  if (!blocks || blocks->empty()) return;
-  const RunInfo& info = run.info();
+  if (const auto blocks = run.takeMessageIfChanged()) storeAssistantMessage(run.info(), *blocks);
+}
+
+void RunService::storeAssistantMessage(const RunInfo& info, const json& blocks) {
+  if (blocks.empty()) return;
   store_.call(StorageOp::kAppendMessages,
               {{"owner", info.owner},
                {"conversation_id", info.conversationId},
                {"messages", json::array({{{"seq", info.assistantMessageSeq},
                                           {"role", "assistant"},
-                                          {"blocks", *blocks},
+                                          {"blocks", blocks},
                                           {"run_id", info.id},
                                           {"created_us", info.startedUs}}})}},
               "conversation");
@@ -397,18 +401,7 @@ void RunService::storeMessage(Run& run) {
 void RunService::storeRecords(Entry& entry) {
   Run& run = *entry.run;
   const RunInfo& info = run.info();
-  const json blocks = run.message();
-  if (!blocks.empty()) {
-    store_.call(StorageOp::kAppendMessages,
-                {{"owner", info.owner},
-                 {"conversation_id", info.conversationId},
-                 {"messages", json::array({{{"seq", info.assistantMessageSeq},
-                                            {"role", "assistant"},
-                                            {"blocks", blocks},
-                                            {"run_id", info.id},
-                                            {"created_us", info.startedUs}}})}},
-                "conversation");
-  }
+  storeAssistantMessage(info, run.message());
   std::string status;
   {
     std::lock_guard lock(mutex_);

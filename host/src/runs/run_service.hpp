@@ -125,6 +125,7 @@ class RunService {
   bool persist(Entry& entry);
   void storeEvents(Run& run);
   void storeMessage(Run& run);
+  void storeAssistantMessage(const RunInfo& info, const nlohmann::json& blocks);
   void storeRecords(Entry& entry);
   void publishDone(Entry& entry);
   nlohmann::json turnRequest(const identity::User& user,
