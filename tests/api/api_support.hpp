@@ -40,7 +40,7 @@ class ApiTest : public ::testing::Test {
     writeSkill(skillsDir_, "databricks-sql", "SQL on Databricks");
     writeSkill(skillsDir_, "jobs", "Lakeflow Jobs");
     const std::string pluginDir = copyBuiltPlugins(dir_);
-    for (const char* fixture : {"fixture-skills.so", "fixture-agent.so"}) {
+    for (const char* fixture : {"fixture-skills.so", "fixture-agent.so", "fixture-tools.so"}) {
       std::filesystem::copy_file(
           std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / fixture,
           std::filesystem::path(pluginDir) / fixture,

@@ -15,10 +15,6 @@ using nlohmann::json;
 class ClaudeMcp : public ApiTest {
  protected:
   void SetUp() override {
-    const auto plugins = dir_.path() / "plugins";
-    std::filesystem::create_directories(plugins);
-    std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / "fixture-tools.so",
-                               plugins / "fixture-tools.so");
     startHost("[plugin.agent-claude]\nenabled = yes\nclaude_path = " DEVKIT_CLAUDE_CLI "\nllm = " +
                   mock_.baseUrl() +
                   "\napi_max_retries = 0\n[plugin.fixture-tools]\nenabled = yes\n",

@@ -26,10 +26,6 @@ using nlohmann::json;
 class McpHttp : public ApiTest {
  protected:
   void SetUp() override {
-    const auto plugins = dir_.path() / "plugins";
-    std::filesystem::create_directories(plugins);
-    std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / "fixture-tools.so",
-                               plugins / "fixture-tools.so");
     startHost("[plugin.fixture-agent]\nenabled = yes\n[plugin.fixture-tools]\nenabled = yes\n");
     const json project = createProject("Orders");
     projectId_ = project["id"];
