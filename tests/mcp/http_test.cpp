@@ -113,6 +113,25 @@ TEST_F(McpHttp, InitializeListAndCallWithTheRunsContext) {
   EXPECT_EQ(context["project_id"], projectId_);
   EXPECT_EQ(context["run_id"], run_->info().id);
   EXPECT_EQ(context["project_dir"], projectDir(projectId_).string());
+  // No token of the user's own: the provider uses its own credentials.
+  EXPECT_TRUE(context["databricks"].is_null()) << context.dump();
+}
+
+TEST_F(McpHttp, TheUsersOwnDatabricksTokenReachesTheProviderInTheContext) {
+  identity::User alice;
+  alice.email = kAlice;
+  alice.accessToken = "forwarded-user-token";  // X-Forwarded-Access-Token in databricks-apps mode
+  const auto run =
+      host_->agentRuns().invoke(alice, {{"project_id", projectId_}, {"message", "hang"}});
+  token_ = host_->mcpTokens().tokenFor(run->info().conversationId);
+  initialize();
+  const json echo = call("echo", {{"text", "hi"}});
+  ASSERT_TRUE(echo.contains("result")) << echo.dump();
+  const json& context = echo["result"]["structuredContent"];
+  EXPECT_EQ(context["run_id"], run->info().id);
+  EXPECT_EQ(context["databricks"]["token"], "forwarded-user-token");
+  EXPECT_EQ(context["databricks"]["host"], "");  // [auth] workspace_url is not set here
+  host_->agentRuns().stop(kAlice, run->info().id);
 }
 
 TEST_F(McpHttp, ContentKindsAndToolErrors) {

@@ -51,8 +51,9 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
   };
   mcpServer_ = std::make_unique<mcp::McpServer>(std::make_shared<mcp::ToolCatalog>(registry_),
                                                 std::move(mcpOptions));
-  mcpHttp_ = std::make_unique<mcp::HttpTransport>(*mcpServer_, mcpTokens_, paths_,
-                                                  mcp::HttpTransport::Options{config_.server.host});
+  mcpHttp_ = std::make_unique<mcp::HttpTransport>(
+      *mcpServer_, mcpTokens_, paths_,
+      mcp::HttpTransport::Options{config_.server.host, config_.auth.workspaceUrl});
   api_ = std::make_unique<api::ApiContext>(
       api::ApiContext{config_, identity_, *projects_, *conversations_, runs_, *agentRuns_});
   registerRoutes();

@@ -151,6 +151,8 @@ void HttpTransport::post(http::RequestContext& ctx) {
   context.projectId = binding->projectId;
   context.projectDir = paths_.projectDir(binding->projectId).string();
   context.runId = binding->runId;
+  context.databricksHost = options_.workspaceUrl;
+  context.databricksToken = binding->databricksToken;
 
   Session scratch;  // a malformed message has no session; it is answered with an error only
   Session& target = session ? *session : scratch;

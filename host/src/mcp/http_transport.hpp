@@ -27,7 +27,8 @@ namespace devkit::mcp {
 class HttpTransport {
  public:
   struct Options {
-    std::string serverHost;  // [server] host; also an accepted Origin unless a wildcard
+    std::string serverHost;    // [server] host; also an accepted Origin unless a wildcard
+    std::string workspaceUrl;  // [auth] workspace_url, for the user's token in the call context
     size_t maxSessions = 4096;
   };
 

@@ -266,8 +266,9 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
       {"project_id", context.projectId.empty() ? json(nullptr) : json(context.projectId)},
       {"project_dir", context.projectDir.empty() ? json(nullptr) : json(context.projectDir)},
       {"run_id", context.runId.empty() ? json(nullptr) : json(context.runId)},
-      // Databricks credentials come with the Databricks client (issue 7).
-      {"databricks", nullptr}};
+      {"databricks", context.databricksToken.empty() ? json(nullptr)
+                                                     : json{{"host", context.databricksHost},
+                                                            {"token", context.databricksToken}}}};
 
   core::ToolCallRequest request;
   request.name = name.get<std::string>();

@@ -22,6 +22,10 @@ struct CallContext {
   std::string projectId;
   std::string projectDir;
   std::string runId;  // "" outside an agent run (stdio)
+  /// The workspace ([auth] workspace_url) and the user's own Databricks token; both empty when
+  /// the host has no token for the user (the provider then uses its own credentials). Secret.
+  std::string databricksHost;
+  std::string databricksToken;
 };
 
 /// One client's state: the negotiated version, its log level and its calls in flight (so that

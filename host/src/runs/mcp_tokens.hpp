@@ -14,6 +14,10 @@ struct RunBinding {
   std::string projectId;
   std::string conversationId;
   std::string runId;
+  /// The user's own Databricks token (X-Forwarded-Access-Token in databricks-apps mode), so tool
+  /// calls act on behalf of the user; empty when the host has none (the plugin's credentials are
+  /// used). A secret: held in memory for the run only, never logged or stored.
+  std::string databricksToken;
 };
 
 /// The bearer tokens the host gives the embedded agent for its /mcp calls.

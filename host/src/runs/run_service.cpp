@@ -172,7 +172,7 @@ std::shared_ptr<Run> RunService::invoke(const identity::User& user, const json& 
     std::lock_guard lock(mutex_);
     entries_[runId] = entry;
   }
-  tokens_.bind({user.email, projectId, conversationId, runId});
+  tokens_.bind({user.email, projectId, conversationId, runId, user.accessToken});
 
   const json request = turnRequest(user, turn, conversation, info, message);
   std::weak_ptr<Entry> weak = entry;
