@@ -7,11 +7,13 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <fstream>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -109,6 +111,7 @@ struct Exchange {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   const std::string* body = nullptr;
+  const std::filesystem::path* bodyFile = nullptr;  // streamed when set
   std::string contentType;
   std::chrono::seconds timeout{60};
   // When set, a 2xx body is streamed here instead of collected.
@@ -140,14 +143,29 @@ Response exchange(const Exchange& x) {
   try {
     Poco::Net::HTTPRequest request(x.method, uri.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : x.headers) request.set(name, value);
-    if (x.body != nullptr) {
+    std::ifstream file;
+    if (x.bodyFile != nullptr) {
+      file.open(*x.bodyFile, std::ios::binary);
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(*x.bodyFile, ec);
+      if (!file || ec) {
+        throw ApiError(0, "LOCAL_FILE_ERROR",
+                       "cannot read " + x.bodyFile->filename().string() + " to send it");
+      }
+      request.setContentType(x.contentType);
+      request.setContentLength64(static_cast<Poco::Int64>(size));
+    } else if (x.body != nullptr) {
       request.setContentType(x.contentType);
       request.setContentLength(static_cast<std::streamsize>(x.body->size()));
     } else if (x.method == "POST" || x.method == "PUT" || x.method == "PATCH") {
       request.setContentLength(0);
     }
     std::ostream& out = session->sendRequest(request);
-    if (x.body != nullptr) out.write(x.body->data(), static_cast<std::streamsize>(x.body->size()));
+    if (x.bodyFile != nullptr) {
+      Poco::StreamCopier::copyStream64(file, out, 1 << 20);
+    } else if (x.body != nullptr) {
+      out.write(x.body->data(), static_cast<std::streamsize>(x.body->size()));
+    }
     Poco::Net::HTTPResponse httpResponse;
     std::istream& in = session->receiveResponse(httpResponse);
     Response response;
@@ -289,10 +307,19 @@ Response RestClient::send(const Request& request) {
     payload = request.body->dump();
     x.body = &payload;
     x.contentType = "application/json";
+  } else if (!request.bodyFile.empty()) {
+    x.bodyFile = &request.bodyFile;
+    x.contentType = request.contentType.empty() ? "application/octet-stream" : request.contentType;
   } else if (!request.contentType.empty()) {
     x.body = &request.rawBody;
     x.contentType = request.contentType;
   }
+  size_t delivered = 0;
+  const std::function<bool(const char*, size_t)> counting = [&](const char* data, size_t n) {
+    delivered += n;
+    return request.sink(data, n);
+  };
+  if (request.sink) x.sink = &counting;
   const bool idempotent = request.idempotent.value_or(request.method != "POST");
   const auto deadline = std::chrono::steady_clock::now() + options_.retryBudget;
   bool reauthenticated = false;
@@ -330,7 +357,8 @@ Response RestClient::send(const Request& request) {
         throw *failure;
       }
     } catch (const ApiError& e) {
-      if (e.status() != 0) throw;
+      // Bytes already handed to a sink cannot be taken back: only a clean failure is retried.
+      if (e.status() != 0 || delivered > 0) throw;
       if (!idempotent) {
         throw ApiError(0, e.errorCode(),
                        e.message() +

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,7 +54,13 @@ struct Request {
   Query query;
   std::optional<json> body;  // sent as application/json
   std::string rawBody;       // sent as is when `body` is empty and contentType is set
-  std::string contentType;   // for rawBody (e.g. application/octet-stream)
+  std::string contentType;   // for rawBody or bodyFile (e.g. application/octet-stream)
+  /// Sent as the body, streamed from disk (Content-Length is its size), when `body` is empty:
+  /// a multi-GiB volume upload never sits in memory. Re-read on a retry.
+  std::filesystem::path bodyFile;
+  /// When set, a 2xx body is streamed here instead of collected into Response::body (return
+  /// false to stop). A connection lost after bytes were delivered is not retried.
+  std::function<bool(const char*, size_t)> sink;
   std::vector<std::pair<std::string, std::string>> headers;
   /// May the request be sent again after a timeout or a lost connection? Defaults: GET, HEAD,
   /// PUT, DELETE yes; POST no (statements, run-now without idempotency_token, updates,

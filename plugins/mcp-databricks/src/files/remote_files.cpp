@@ -311,30 +311,55 @@ void makeDirs(RestClient& client, const RemotePath& dir) {
   client.send(r);
 }
 
-UploadOutcome uploadContent(RestClient& client, const RemotePath& target,
-                            const std::string& content, const std::string& fileName, bool overwrite,
+namespace {
+
+// PUT fs/files; `r` carries the body (in memory or streamed from a file).
+UploadOutcome putVolumeFile(RestClient& client, const RemotePath& target, Request r, bool overwrite,
                             bool makeParents) {
   UploadOutcome outcome;
   outcome.remotePath = target.path;
   outcome.kind = "file";
-  if (target.area == Area::kVolume) {
-    if (makeParents) makeDirs(client, {Area::kVolume, parentOf(target.path)});
-    Request r;
-    r.method = "PUT";
-    r.path = filesUrl(target.path);
-    r.query = {{"overwrite", overwrite ? "true" : "false"}};
-    r.contentType = "application/octet-stream";
-    r.rawBody = content;
-    try {
-      client.send(r);
-    } catch (const ApiError& e) {
-      if (!overwrite && e.alreadyExists()) {
-        throw ToolFailure(target.path + " already exists; pass overwrite=true to replace it");
-      }
-      throw;
+  if (makeParents) makeDirs(client, {Area::kVolume, parentOf(target.path)});
+  r.method = "PUT";
+  r.path = filesUrl(target.path);
+  r.query = {{"overwrite", overwrite ? "true" : "false"}};
+  r.contentType = "application/octet-stream";
+  try {
+    client.send(r);
+  } catch (const ApiError& e) {
+    if (!overwrite && e.alreadyExists()) {
+      throw ToolFailure(target.path + " already exists; pass overwrite=true to replace it");
     }
-    return outcome;
+    throw;
   }
+  return outcome;
+}
+
+}  // namespace
+
+UploadOutcome uploadLocalFile(RestClient& client, const RemotePath& target,
+                              const std::filesystem::path& local, bool overwrite,
+                              bool makeParents) {
+  if (target.area == Area::kVolume) {
+    Request r;
+    r.bodyFile = local;  // streamed: volume files go up to 5 GiB
+    return putVolumeFile(client, target, std::move(r), overwrite, makeParents);
+  }
+  return uploadContent(client, target, readLocalFile(local), local.filename().string(), overwrite,
+                       makeParents);
+}
+
+UploadOutcome uploadContent(RestClient& client, const RemotePath& target,
+                            const std::string& content, const std::string& fileName, bool overwrite,
+                            bool makeParents) {
+  if (target.area == Area::kVolume) {
+    Request r;
+    r.rawBody = content;
+    return putVolumeFile(client, target, std::move(r), overwrite, makeParents);
+  }
+  UploadOutcome outcome;
+  outcome.remotePath = target.path;
+  outcome.kind = "file";
 
   const auto language = notebookLanguage(content, fileName);
   if (language) {
@@ -450,7 +475,19 @@ json listRemote(RestClient& client, const RemotePath& dir, bool recursive, size_
   return items;
 }
 
-Download downloadRemote(RestClient& client, const RemotePath& path) {
+namespace {
+
+Response headFile(RestClient& client, const std::string& url) {
+  Request r;
+  r.method = "HEAD";
+  r.path = url;
+  return client.send(r);
+}
+
+}  // namespace
+
+Download downloadRemote(RestClient& client, const RemotePath& path,
+                        const std::filesystem::path* toFile) {
   Download out;
   if (path.area == Area::kWorkspace) {
     const json status = workspaceStatus(client, path.path);
@@ -462,13 +499,51 @@ Download downloadRemote(RestClient& client, const RemotePath& path) {
     const json response =
         client.get("/api/2.0/workspace/export", {{"path", path.path}, {"format", "SOURCE"}});
     out.content = base64Decode(response.value("content", ""));
+    out.size = out.content.size();
+    if (toFile != nullptr) {
+      writeLocalFile(*toFile, out.content);
+      out.content.clear();
+    }
     return out;
   }
   out.objectType = "FILE";
   Request r;
   r.path = filesUrl(path.path);
   try {
+    if (toFile != nullptr) {
+      // Streamed to a temporary file beside the target, renamed once complete.
+      const std::filesystem::path temp =
+          toFile->parent_path() / ("." + toFile->filename().string() + ".part");
+      std::error_code ec;
+      std::filesystem::create_directories(toFile->parent_path(), ec);
+      std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+      if (!file) throw ToolFailure("cannot write " + toFile->filename().string());
+      r.sink = [&](const char* data, size_t n) {
+        file.write(data, static_cast<std::streamsize>(n));
+        out.size += n;
+        return static_cast<bool>(file);
+      };
+      try {
+        client.send(r);
+        file.close();
+        if (!file)
+          throw ToolFailure("could not write " + toFile->filename().string() + " (disk full?)");
+      } catch (...) {
+        file.close();
+        std::filesystem::remove(temp, ec);
+        throw;
+      }
+      std::filesystem::rename(temp, *toFile, ec);
+      if (ec) throw ToolFailure("could not write " + toFile->filename().string());
+      return out;
+    }
+    if (const Response head = headFile(client, r.path);
+        std::stoull("0" + head.header("content-length")) > kInMemoryDownloadLimit) {
+      throw ToolFailure(path.path + " is " + head.header("content-length") +
+                        " bytes; give local_path to download it into the project");
+    }
     out.content = client.send(r).body;
+    out.size = out.content.size();
   } catch (const ApiError& e) {
     if (e.notFound()) {
       throw ToolFailure(path.path +

@@ -82,6 +82,9 @@ struct UploadOutcome {
 UploadOutcome uploadContent(RestClient& client, const RemotePath& target,
                             const std::string& content, const std::string& fileName, bool overwrite,
                             bool makeParents);
+/// uploadContent for a local file; a volume target streams it from disk (never in memory).
+UploadOutcome uploadLocalFile(RestClient& client, const RemotePath& target,
+                              const std::filesystem::path& local, bool overwrite, bool makeParents);
 
 /// Lists a directory: compact items {path, type: FILE|DIRECTORY|NOTEBOOK|..., size?, language?,
 /// modified_at?}. Recurses into sub-directories when `recursive`; stops at maxItems (sets
@@ -89,13 +92,20 @@ UploadOutcome uploadContent(RestClient& client, const RemotePath& target,
 nlohmann::json listRemote(RestClient& client, const RemotePath& dir, bool recursive,
                           size_t maxItems, bool* truncated);
 
+/// Above this a volume file is only downloaded into a local file (download_file's local_path).
+inline constexpr uint64_t kInMemoryDownloadLimit = 64ULL * 1024 * 1024;
+
 struct Download {
-  std::string content;
+  std::string content;  // empty when written to a file
+  uint64_t size = 0;
   std::string objectType;  // FILE or NOTEBOOK (workspace), FILE (volume)
   std::string language;    // notebooks
 };
-/// A file's bytes (a notebook as SOURCE). A directory or a missing path is a ToolFailure.
-Download downloadRemote(RestClient& client, const RemotePath& path);
+/// A file's bytes (a notebook as SOURCE). A directory or a missing path is a ToolFailure. With
+/// `toFile`, the bytes are written there instead (a volume file streamed, never held in
+/// memory); without it, a volume file over kInMemoryDownloadLimit is a ToolFailure.
+Download downloadRemote(RestClient& client, const RemotePath& path,
+                        const std::filesystem::path* toFile = nullptr);
 
 struct DeleteOutcome {
   std::string type;    // "file", "directory", "notebook", ...

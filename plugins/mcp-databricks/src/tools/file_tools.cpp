@@ -76,12 +76,10 @@ ToolResult uploadFile(ToolContext& ctx) {
   if (const std::string refusal = files::sizeRefusal(target, size, localArg); !refusal.empty()) {
     throw ToolFailure(refusal);
   }
-  const std::string content = files::readLocalFile(local);
-  const auto outcome = files::uploadContent(ctx.client(), target, content,
-                                            local.filename().string(), overwrite, true);
+  const auto outcome = files::uploadLocalFile(ctx.client(), target, local, overwrite, true);
   json out = {{"local_path", projectRelative(ctx, local)},
               {"remote_path", outcome.remotePath},
-              {"size", content.size()},
+              {"size", size},
               {"kind", outcome.kind},
               {"api", target.area == files::Area::kVolume ? "files" : "workspace"}};
   if (!outcome.language.empty()) out["language"] = outcome.language;
@@ -177,9 +175,7 @@ ToolResult uploadFolder(ToolContext& ctx) {
         if (std::string refusal = files::sizeRefusal(target, job.size, job.rel); !refusal.empty()) {
           error = std::move(refusal);
         } else {
-          const std::string content = files::readLocalFile(job.local);
-          const auto outcome = files::uploadContent(ctx.client(), target, content,
-                                                    job.local.filename().string(), true, false);
+          const auto outcome = files::uploadLocalFile(ctx.client(), target, job.local, true, false);
           entry = {{"path", outcome.remotePath}, {"kind", outcome.kind}};
         }
       } catch (const ApiError& e) {
@@ -265,12 +261,11 @@ ToolResult downloadFile(ToolContext& ctx) {
     std::error_code ec;
     if (fs::is_directory(*local, ec)) *local /= baseName(remote.path);
   }
-  const files::Download file = files::downloadRemote(ctx.client(), remote);
-  json out = {
-      {"remote_path", remote.path}, {"size", file.content.size()}, {"type", file.objectType}};
+  const files::Download file =
+      files::downloadRemote(ctx.client(), remote, local ? &*local : nullptr);
+  json out = {{"remote_path", remote.path}, {"size", file.size}, {"type", file.objectType}};
   if (!file.language.empty()) out["language"] = file.language;
   if (local) {
-    files::writeLocalFile(*local, file.content);
     out["saved_to"] = projectRelative(ctx, *local);
     return ToolResult::structured(std::move(out));
   }
