@@ -77,8 +77,16 @@ TEST_F(PluginRegistryTest, SecretsInTheFileAreRefused) {
       << e;
   EXPECT_EQ(e.find("dapi-in-the-file"), std::string::npos);
   EXPECT_EQ(load("[plugin.mcp-databricks]\nenabled = yes\n", DEVKIT_PLUGIN_OUTPUT_DIR,
-                 {"DEVKIT__PLUGIN__MCP_DATABRICKS__TOKEN=dapi-from-env"}),
+                 {"DEVKIT__PLUGIN__MCP_DATABRICKS__TOKEN=dapi-from-env",
+                  "DEVKIT__PLUGIN__MCP_DATABRICKS__HOST=adb-1.2.azuredatabricks.net"}),
             "");
+  // A token without a workspace is a configuration error that names what is missing and never
+  // shows the token.
+  const std::string noHost =
+      load("[plugin.mcp-databricks]\nenabled = yes\n", DEVKIT_PLUGIN_OUTPUT_DIR,
+           {"DEVKIT__PLUGIN__MCP_DATABRICKS__TOKEN=dapi-from-env"});
+  EXPECT_NE(noHost.find("DATABRICKS_HOST"), std::string::npos) << noHost;
+  EXPECT_EQ(noHost.find("dapi-from-env"), std::string::npos) << noHost;
 }
 
 TEST_F(PluginRegistryTest, RequiredNoSkipsAFailedPluginAndRecordsWhy) {

@@ -1,6 +1,6 @@
 // Streamable HTTP at /mcp against an in-process host with fixture-agent (runs that stay live:
 // "hang") and fixture-tools: sessions, bearer tokens bound to live runs, Origin, SSE progress,
-// and the run's tool_progress events.
+// and the run's tool_progress events; [mcp] external against the fake Databricks workspace.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../api/api_support.hpp"
+#include "../databricks/fake_databricks.hpp"
 #include "app/host.hpp"
 #include "identity/user.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -275,6 +276,132 @@ TEST_F(McpHttp, ACancelledCallStopsAndIsAnsweredWith202) {
   canceller.join();
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+// Outside MCP clients ([mcp] external) with their own Databricks tokens, checked against the fake
+// workspace's SCIM Me.
+class McpExternal : public ApiTest {
+ protected:
+  void SetUp() override { fake().reset(); }
+
+  static databricks::testing::FakeDatabricks& fake() {
+    return databricks::testing::FakeDatabricks::shared();
+  }
+
+  void start(bool external) {
+    startHost(std::string(external ? "[mcp]\nexternal = yes\n" : "") +
+                  "[plugin.fixture-tools]\nenabled = yes\n",
+              "[auth]\nmode = databricks-apps\nworkspace_url = " + fake().url() + "\n");
+  }
+
+  HttpResult post(const json& body, const std::string& token, bool withSession = true) {
+    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}};
+    if (withSession && !session_.empty()) headers["Mcp-Session-Id"] = session_;
+    return fetch(port_, "POST", "/mcp", body.dump(), "application/json", headers);
+  }
+
+  HttpResult initialize(const std::string& token) {
+    const HttpResult r = post({{"jsonrpc", "2.0"},
+                               {"id", 0},
+                               {"method", "initialize"},
+                               {"params",
+                                {{"protocolVersion", "2025-11-25"},
+                                 {"capabilities", json::object()},
+                                 {"clientInfo", {{"name", "laptop"}, {"version", "1"}}}}}},
+                              token, false);
+    if (r.status == 200) session_ = r.response.get("Mcp-Session-Id", "");
+    return r;
+  }
+
+  json echo(const std::string& token, int id) {
+    const HttpResult r = post({{"jsonrpc", "2.0"},
+                               {"id", id},
+                               {"method", "tools/call"},
+                               {"params", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}}},
+                              token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+
+  json scimCalls() { return fake().callsTo("GET", "/api/2.0/preview/scim/v2/Me"); }
+
+  std::string session_;
+};
+
+TEST_F(McpExternal, ADatabricksTokenActsAsItsUserWithNoProject) {
+  start(true);
+  ASSERT_EQ(initialize("dapi-bob").status, 200);
+  ASSERT_FALSE(session_.empty());
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, "dapi-bob").status,
+            202);
+  const HttpResult list =
+      post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, "dapi-bob");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.json()["result"]["tools"].size(), 8u);
+  const json result = echo("dapi-bob", 2);
+  ASSERT_TRUE(result.contains("result")) << result.dump();
+  const json& context = result["result"]["structuredContent"];
+  EXPECT_EQ(context["user"]["email"], kBob);
+  EXPECT_EQ(context["user"]["name"], "Bob Example");
+  EXPECT_TRUE(context["project_id"].is_null()) << context.dump();
+  EXPECT_TRUE(context["project_dir"].is_null()) << context.dump();
+  EXPECT_TRUE(context["run_id"].is_null()) << context.dump();
+  EXPECT_EQ(context["databricks"]["host"], fake().url());
+  EXPECT_EQ(context["databricks"]["token"], "dapi-bob");
+  // The session stays bound to bob's token.
+  EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}}, "dapi-alice").status, 404);
+}
+
+TEST_F(McpExternal, TheWorkspacesAnswerIsCached) {
+  start(true);
+  ASSERT_EQ(initialize("dapi-bob").status, 200);
+  EXPECT_TRUE(echo("dapi-bob", 1).contains("result"));
+  EXPECT_TRUE(echo("dapi-bob", 2).contains("result"));
+  const json calls = scimCalls();
+  ASSERT_EQ(calls.size(), 1u) << calls.dump();
+  EXPECT_EQ(calls[0]["token"], "dapi-bob");
+  EXPECT_EQ(calls[0]["user_agent"].get<std::string>().rfind("devkit/", 0), 0u) << calls.dump();
+}
+
+TEST_F(McpExternal, AnUnknownTokenIs401) {
+  start(true);
+  for (int i = 0; i < 2; ++i) {  // the refusal is cached: asked once
+    const HttpResult r = initialize("dapi-nobody");
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.response.get("WWW-Authenticate", "").rfind("Bearer", 0), 0u);
+    EXPECT_EQ(r.body.find("dapi-nobody"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(scimCalls().size(), 1u);
+}
+
+TEST_F(McpExternal, ADeadRunTokenIsNotSentToTheWorkspace) {
+  start(true);
+  const std::string runToken = host_->mcpTokens().tokenFor("conversation-without-a-live-run");
+  EXPECT_EQ(initialize(runToken).status, 401);
+  EXPECT_TRUE(scimCalls().empty()) << scimCalls().dump();
+}
+
+TEST_F(McpExternal, WithoutExternalADatabricksTokenIs401AndTheWorkspaceIsNotAsked) {
+  start(false);
+  const HttpResult r = initialize("dapi-bob");
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.response.get("WWW-Authenticate", "").rfind("Bearer", 0), 0u);
+  EXPECT_TRUE(fake().calls().empty()) << fake().calls().dump();
+}
+
+TEST_F(McpExternal, AWorkspaceThatCannotAnswerIs503) {
+  start(true);
+  fake().fault(
+      {{"method", "GET"}, {"path", "/api/2.0/preview/scim/v2/Me"}, {"status", 503}, {"count", 1}});
+  HttpResult r = initialize("dapi-bob");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("could not verify"),
+            std::string::npos)
+      << r.body;
+  // Not cached: the next try reaches the workspace again and gets in.
+  r = initialize("dapi-bob");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(scimCalls().size(), 2u);
 }
 
 TEST(McpStartup, AToolNameClashStopsStartup) {

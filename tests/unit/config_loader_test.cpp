@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "../unit/test_files.hpp"
 #include "config/config_error.hpp"
 
@@ -144,6 +146,21 @@ TEST_F(ConfigLoaderTest, BadEnvironmentNamesAreRefused) {
 TEST_F(ConfigLoaderTest, StreamCapMustLeaveThreadsForRequests) {
   const std::string e = errorOf("[server]\nmax_threads = 16\nmax_streams = 10\n");
   EXPECT_NE(e.find("[server] max_streams: must leave at least 8"), std::string::npos) << e;
+}
+
+TEST_F(ConfigLoaderTest, ExternalMcpNeedsAWorkspaceUrl) {
+  // DATABRICKS_HOST is the fallback workspace URL: out of the way for this test.
+  const char* saved = std::getenv("DATABRICKS_HOST");
+  const std::string savedHost = saved ? saved : "";
+  ::unsetenv("DATABRICKS_HOST");
+  const std::string e = errorOf("[mcp]\nexternal = yes\n");
+  EXPECT_NE(e.find("[mcp] external: needs a workspace"), std::string::npos) << e;
+  EXPECT_FALSE(load("[mcp]\nexternal = no\n").mcp.external);
+  EXPECT_FALSE(load("").mcp.external);
+  const HostConfig c = load("[mcp]\nexternal = yes\n[auth]\nworkspace_url = adb-1.2.example.net\n");
+  EXPECT_TRUE(c.mcp.external);
+  EXPECT_EQ(c.auth.workspaceUrl, "https://adb-1.2.example.net");
+  if (saved) ::setenv("DATABRICKS_HOST", savedHost.c_str(), 1);
 }
 
 TEST_F(ConfigLoaderTest, MissingFileIsAClearError) {

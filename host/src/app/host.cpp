@@ -51,9 +51,12 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
   };
   mcpServer_ = std::make_unique<mcp::McpServer>(std::make_shared<mcp::ToolCatalog>(registry_),
                                                 std::move(mcpOptions));
-  mcpHttp_ = std::make_unique<mcp::HttpTransport>(
-      *mcpServer_, mcpTokens_, paths_,
-      mcp::HttpTransport::Options{config_.server.host, config_.auth.workspaceUrl});
+  mcp::HttpTransport::Options httpOptions;
+  httpOptions.serverHost = config_.server.host;
+  httpOptions.workspaceUrl = config_.auth.workspaceUrl;
+  httpOptions.external = config_.mcp.external;
+  mcpHttp_ =
+      std::make_unique<mcp::HttpTransport>(*mcpServer_, mcpTokens_, paths_, std::move(httpOptions));
   api_ = std::make_unique<api::ApiContext>(
       api::ApiContext{config_, identity_, *projects_, *conversations_, runs_, *agentRuns_});
   registerRoutes();

@@ -223,6 +223,13 @@ HostConfig loadConfig(const LoadOptions& options) {
   config.backup.intervalS = config.sections["backup"]["interval_s"];
   config.dataDir = absolutePath(config.sections["data"]["dir"]);
   loadAuth(config, options.file);
+  config.mcp.external = config.sections["mcp"]["external"];
+  if (config.mcp.external && config.auth.workspaceUrl.empty()) {
+    // External clients' tokens are checked against the workspace; without one nobody gets in.
+    throw ConfigError(options.file, "mcp", "external",
+                      "needs a workspace to check tokens against: set [auth] workspace_url "
+                      "(or DATABRICKS_HOST)");
+  }
   const nlohmann::json& projects = config.sections["projects"];
   config.projects.baseDir = absolutePath(projects["base_dir"]);
   config.projects.defaultCatalog = projects["default_catalog"];

@@ -45,6 +45,10 @@ struct AuthSettings {
   std::string workspaceUrl;  // normalised https://host, no trailing slash; may be empty
 };
 
+struct McpSettings {
+  bool external = false;  // /mcp also for outside clients with their own Databricks token
+};
+
 struct ProjectsSettings {
   std::string baseDir;  // absolute
   std::string defaultCatalog = "main";
@@ -71,6 +75,7 @@ struct HostConfig {
   LoggingSettings logging;
   BackupSettings backup;
   AuthSettings auth;
+  McpSettings mcp;
   ProjectsSettings projects;
   std::string dataDir;
   std::string pluginDir;

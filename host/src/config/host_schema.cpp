@@ -66,6 +66,10 @@ const nlohmann::json& hostSectionSchemas() {
     "interval_s": {"type": "integer", "default": 600, "minimum": 1, "maximum": 86400,
                    "description": "Seconds between passes over the projects marked dirty."}
   }},
+  "mcp": {"type": "object", "additionalProperties": false, "properties": {
+    "external": {"type": "boolean", "default": false,
+                 "description": "Serve /mcp to MCP clients outside the host, authenticated with their own Databricks token (checked against [auth] workspace_url)."}
+  }},
   "plugins": {"type": "object", "additionalProperties": false, "properties": {
     "dir": {"type": "string", "default": "${host.home}/lib/devkit/plugins", "minLength": 1,
             "description": "The only directory plugins are loaded from."}

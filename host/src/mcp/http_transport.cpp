@@ -36,7 +36,11 @@ bool isLocalHostName(const std::string& host) {
 
 HttpTransport::HttpTransport(McpServer& server, runs::McpTokens& tokens,
                              const projects::ProjectPaths& paths, Options options)
-    : server_(server), tokens_(tokens), paths_(paths), options_(std::move(options)) {}
+    : server_(server), tokens_(tokens), paths_(paths), options_(std::move(options)) {
+  if (options_.external && !options_.workspaceUrl.empty()) {
+    workspace_ = std::make_unique<WorkspaceIdentity>(options_.workspaceUrl);
+  }
+}
 
 void HttpTransport::registerRoutes(http::Router& router) {
   router.add("POST", "/mcp", [this](http::RequestContext& ctx) { post(ctx); });
@@ -55,8 +59,8 @@ bool HttpTransport::originAllowed(const std::string& origin) const {
   return !own.empty() && own != "0.0.0.0" && own != "::" && host == own;
 }
 
-std::optional<runs::RunBinding> HttpTransport::admit(http::RequestContext& ctx,
-                                                     std::string& token) {
+std::optional<HttpTransport::Admission> HttpTransport::admit(http::RequestContext& ctx,
+                                                             std::string& token) {
   // Origin before anything else: a page on a rebinding domain must learn nothing.
   if (ctx.request.has("Origin") && !originAllowed(ctx.request.get("Origin"))) {
     logging::get("mcp")->warn("refused /mcp request from Origin {}", ctx.request.get("Origin"));
@@ -65,20 +69,38 @@ std::optional<runs::RunBinding> HttpTransport::admit(http::RequestContext& ctx,
   }
   const std::string authorization = ctx.request.get("Authorization", "");
   constexpr std::string_view kBearer = "Bearer ";
-  std::optional<runs::RunBinding> binding;
+  std::optional<Admission> admission;
   if (authorization.size() > kBearer.size() &&
       std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     token = authorization.substr(kBearer.size());
-    binding = tokens_.check(token);
+    if (auto binding = tokens_.check(token)) {
+      admission = Admission{std::move(*binding), ""};
+    } else if (workspace_ && !tokens_.issued(token)) {
+      // An outside MCP client: its own Databricks token, and the workspace says whose it is.
+      const WorkspaceIdentity::Result who = workspace_->check(token);
+      if (who.outcome == WorkspaceIdentity::Outcome::kUnavailable) {
+        sendRpcError(ctx, 503, kInternalError,
+                     "unavailable: the Databricks workspace could not verify the token; try again");
+        return std::nullopt;
+      }
+      if (who.outcome == WorkspaceIdentity::Outcome::kAccepted) {
+        runs::RunBinding binding;
+        binding.owner = who.email;
+        binding.databricksToken = token;
+        admission = Admission{std::move(binding), who.name};
+      }
+    }
   }
-  if (!binding) {
+  if (!admission) {
     ctx.response.set("WWW-Authenticate", "Bearer realm=\"devkit-mcp\"");
     sendRpcError(ctx, 401, kInvalidRequest,
-                 "unauthorized: a bearer token of a live agent run is required");
+                 workspace_ ? "unauthorized: a Databricks token of this workspace (or of a live "
+                              "agent run) is required"
+                            : "unauthorized: a bearer token of a live agent run is required");
     return std::nullopt;
   }
-  return binding;
+  return admission;
 }
 
 std::shared_ptr<Session> HttpTransport::openSession(const std::string& token, std::string& id) {
@@ -107,8 +129,9 @@ std::shared_ptr<Session> HttpTransport::findSession(const std::string& id,
 
 void HttpTransport::post(http::RequestContext& ctx) {
   std::string token;
-  const auto binding = admit(ctx, token);
-  if (!binding) return;
+  const auto admission = admit(ctx, token);
+  if (!admission) return;
+  const runs::RunBinding* binding = &admission->binding;
   const std::string contentType = ctx.request.getContentType();
   if (contentType.rfind("application/json", 0) != 0) {
     sendRpcError(ctx, 415, kInvalidRequest, "the body must be application/json");
@@ -147,9 +170,13 @@ void HttpTransport::post(http::RequestContext& ctx) {
 
   CallContext context;
   context.userEmail = binding->owner;
-  context.userName = binding->owner.substr(0, binding->owner.find('@'));
+  context.userName = !admission->name.empty() ? admission->name
+                                              : binding->owner.substr(0, binding->owner.find('@'));
   context.projectId = binding->projectId;
-  context.projectDir = paths_.projectDir(binding->projectId).string();
+  // An outside client's calls have no project (and no project dir).
+  if (!binding->projectId.empty()) {
+    context.projectDir = paths_.projectDir(binding->projectId).string();
+  }
   context.runId = binding->runId;
   context.databricksHost = options_.workspaceUrl;
   context.databricksToken = binding->databricksToken;

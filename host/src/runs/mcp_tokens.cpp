@@ -44,4 +44,12 @@ std::optional<RunBinding> McpTokens::check(std::string_view token) const {
   return it->second;
 }
 
+bool McpTokens::issued(std::string_view token) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [_, minted] : tokens_) {
+    if (minted == token) return true;
+  }
+  return false;
+}
+
 }  // namespace devkit::runs

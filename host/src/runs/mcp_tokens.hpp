@@ -36,6 +36,9 @@ class McpTokens {
   void unbind(const std::string& runId);
   /// The live binding of a token, or nullopt (unknown token, or no run live).
   std::optional<RunBinding> check(std::string_view token) const;
+  /// Whether the host minted `token` for some conversation (live or not), so that a dead run
+  /// token is never sent to the workspace as if it were a Databricks token.
+  bool issued(std::string_view token) const;
 
  private:
   mutable std::mutex mutex_;

@@ -105,10 +105,11 @@ class DatabricksTools final : public devkit::sdk::ToolProvider {
     db::registerJobTools(registry_);
     db::registerIdentityTools(registry_);
     tools_ = registry_.list().dump();
-    host_.info("mcp-databricks: " + std::to_string(registry_.size()) + " tools; workspace " +
-               (auth_.host.empty() ? std::string("not configured") : auth_.host) +
-               "; app credentials: " + (auth_.method.empty() ? "none" : auth_.method) +
-               (auth_.origin.empty() ? "" : " (" + auth_.origin + ")"));
+    // Debug: a startup that fails later (exit 78) prints its one line only.
+    host_.debug("mcp-databricks: " + std::to_string(registry_.size()) + " tools; workspace " +
+                (auth_.host.empty() ? std::string("not configured") : auth_.host) +
+                "; app credentials: " + (auth_.method.empty() ? "none" : auth_.method) +
+                (auth_.origin.empty() ? "" : " (" + auth_.origin + ")"));
   }
 
   std::string listTools() override { return tools_; }
