@@ -244,6 +244,17 @@ std::vector<Case> corpus() {
           "invalid_field", "project_id"),
       bad("rename conversation without title", "PATCH", Cid, "{}", 400, "invalid_field", "title"),
       bad("skills without enabled", "PUT", Pid + "/skills", "{}", 400, "invalid_field", "enabled"),
+      bad("tools without disabled", "PUT", Pid + "/tools", "{}", 400, "invalid_field", "disabled"),
+      bad("tools disabled a string", "PUT", Pid + "/tools", R"({"disabled": "fail"})", 400,
+          "invalid_field", "disabled"),
+      bad("tools disabled an unknown tool", "PUT", Pid + "/tools",
+          R"({"disabled": ["no_such_tool"]})", 400, "invalid_field", "disabled"),
+      bad("tools with an extra member", "PUT", Pid + "/tools", R"({"disabled": [], "all": true})",
+          400, "invalid_field", "all"),
+      bad("databricks schemas without a catalog", "GET", Pid + "/databricks/schemas", "", 400,
+          "invalid_field", "catalog"),
+      bad("databricks list of an unknown kind", "GET", Pid + "/databricks/tables", "", 404,
+          "not_found"),
       bad("serverless false without a cluster", "PUT", Pid + "/settings",
           R"({"serverless": false})", 400, "invalid_field", "cluster_id"),
       // ---- Sizes
@@ -550,6 +561,10 @@ std::vector<Case> corpus() {
       bad("skills reload of an unknown project", "POST", "/api/projects/{missing}/skills/reload",
           "", 404, "not_found")
           .type(""),
+      bad("tools of an unknown project", "GET", "/api/projects/{missing}/tools", "", 404,
+          "not_found"),
+      bad("databricks lists of an unknown project", "GET",
+          "/api/projects/{missing}/databricks/catalogs", "", 404, "not_found"),
   };
   return cases;
 }
@@ -597,6 +612,7 @@ class BadInput : public ApiTest {
     return {{"project", getJson(p)},
             {"settings", getJson(p + "/settings")},
             {"skills", getJson(p + "/skills")},
+            {"tools", getJson(p + "/tools")},
             {"files", getJson(p + "/files")},
             {"conversations", getJson(p + "/conversations")},
             {"conversation", getJson("/api/conversations/" + cid_)},

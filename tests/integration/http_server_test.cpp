@@ -68,7 +68,7 @@ TEST_F(HttpServerTest, HealthzListsTheFivePluginsLoaded) {
   ASSERT_EQ(r.status, 200);
   const nlohmann::json h = r.json();
   EXPECT_EQ(h["version"], "0.1.0");
-  EXPECT_EQ(h["abi"], "1.0");
+  EXPECT_EQ(h["abi"], "1.1");
   std::map<std::string, std::string> states;
   for (const auto& p : h["plugins"]) states[p["id"]] = p["state"];
   EXPECT_EQ(states["storage-local"], "loaded");

@@ -158,7 +158,7 @@ TEST_F(ProcessTest, BrokenPluginAbiExits78WithOneLine) {
   const auto lines = expectConfigFailure(ini);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("plugin 'bad-abi-major'"), std::string::npos) << lines[0];
-  EXPECT_NE(lines[0].find("built for plugin ABI 2.0, this host speaks ABI 1.0"), std::string::npos)
+  EXPECT_NE(lines[0].find("built for plugin ABI 2.1, this host speaks ABI 1.1"), std::string::npos)
       << lines[0];
 }
 
@@ -232,7 +232,7 @@ TEST_F(ProcessTest, VersionAndCheckConfig) {
   {
     DevkitProcess p({"--version"}, dir_.path().string());
     EXPECT_EQ(p.waitExit(10s), 0);
-    EXPECT_NE(p.out().find("devkit 0.1.0 (plugin ABI 1.0)"), std::string::npos) << p.out();
+    EXPECT_NE(p.out().find("devkit 0.1.0 (plugin ABI 1.1)"), std::string::npos) << p.out();
   }
   {
     DevkitProcess p({"--config", writeIni(kFivePlugins), "--check-config"}, dir_.path().string());

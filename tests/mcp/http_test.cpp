@@ -13,10 +13,9 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <nlohmann/json.hpp>
 
-#include "../api/api_support.hpp"
 #include "../databricks/fake_databricks.hpp"
 #include "app/host.hpp"
-#include "identity/user.hpp"
+#include "mcp_test_support.hpp"
 #include "plugins/plugin_loader.hpp"
 
 namespace devkit::testing {
@@ -24,77 +23,8 @@ namespace {
 
 using nlohmann::json;
 
-class McpHttp : public ApiTest {
- protected:
-  void SetUp() override {
-    startHost("[plugin.fixture-agent]\nenabled = yes\n[plugin.fixture-tools]\nenabled = yes\n");
-    const json project = createProject("Orders");
-    projectId_ = project["id"];
-    identity::User alice;
-    alice.email = kAlice;
-    run_ = host_->agentRuns().invoke(alice, {{"project_id", projectId_}, {"message", "hang"}});
-    token_ = host_->mcpTokens().tokenFor(run_->info().conversationId);
-  }
-
-  void TearDown() override {
-    if (run_ && !run_->finished()) {
-      try {
-        host_->agentRuns().stop(kAlice, run_->info().id);
-      } catch (...) {
-      }
-    }
-    ApiTest::TearDown();
-  }
-
-  HttpResult post(const json& body, std::map<std::string, std::string> headers = {},
-                  bool withSession = true) {
-    if (!headers.count("Authorization")) headers["Authorization"] = "Bearer " + token_;
-    if (withSession && !session_.empty() && !headers.count("Mcp-Session-Id")) {
-      headers["Mcp-Session-Id"] = session_;
-    }
-    return fetch(port_, "POST", "/mcp", body.dump(), "application/json", headers);
-  }
-
-  void initialize() {
-    const HttpResult r = post({{"jsonrpc", "2.0"},
-                               {"id", 0},
-                               {"method", "initialize"},
-                               {"params",
-                                {{"protocolVersion", "2025-11-25"},
-                                 {"capabilities", json::object()},
-                                 {"clientInfo", {{"name", "test"}, {"version", "1"}}}}}},
-                              {}, false);
-    ASSERT_EQ(r.status, 200) << r.body;
-    session_ = r.response.get("Mcp-Session-Id", "");
-    ASSERT_FALSE(session_.empty());
-    EXPECT_EQ(post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}).status, 202);
-  }
-
-  json call(const std::string& tool, json arguments = json::object(), int id = 1) {
-    const HttpResult r = post({{"jsonrpc", "2.0"},
-                               {"id", id},
-                               {"method", "tools/call"},
-                               {"params", {{"name", tool}, {"arguments", std::move(arguments)}}}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body, nullptr, false);
-  }
-
-  void endRun() {
-    host_->agentRuns().stop(kAlice, run_->info().id);
-    for (int i = 0; i < 500 && !run_->finished(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(run_->finished());
-  }
-
-  std::string projectId_;
-  std::shared_ptr<runs::Run> run_;
-  std::string token_;
-  std::string session_;
-};
-
 TEST_F(McpHttp, TheToolsAreListedOnceAndTheRouteIsRegistered) {
-  EXPECT_EQ(host_->mcpServer().catalog().tools().size(), 8u);
+  EXPECT_EQ(host_->mcpServer().catalog().tools().size(), 9u);
   const auto routes = host_->router().routes();
   EXPECT_EQ(std::count(routes.begin(), routes.end(),
                        std::make_pair(std::string("POST"), std::string("/mcp"))),
@@ -105,7 +35,7 @@ TEST_F(McpHttp, InitializeListAndCallWithTheRunsContext) {
   initialize();
   const HttpResult list = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(list.json()["result"]["tools"].size(), 8u);
+  EXPECT_EQ(list.json()["result"]["tools"].size(), 10u);  // fixture-tools + check_operation_status
   const json echo = call("echo", {{"text", "hi"}});
   ASSERT_TRUE(echo.contains("result")) << echo.dump();
   EXPECT_EQ(echo["result"]["content"][0]["text"], "hi");
@@ -216,6 +146,106 @@ TEST_F(McpHttp, BodyErrors) {
   EXPECT_EQ(r.status, 415);
   r = post(json::array({{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}}));
   EXPECT_EQ(r.json()["error"]["code"], -32600);
+}
+
+TEST_F(McpHttp, LogMessagesTurnTheAnswerIntoAnEventStream) {
+  initialize();
+  const json request = {{"jsonrpc", "2.0"},
+                        {"id", 7},
+                        {"method", "tools/call"},
+                        {"params", {{"name", "log"}, {"arguments", json::object()}}}};
+  // A client that takes event streams gets the messages (info and up, the default), then the
+  // result, on one stream.
+  HttpResult r = post(request, {{"Accept", "application/json, text/event-stream"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.response.getContentType().rfind("text/event-stream", 0), 0u);
+  std::vector<json> messages;
+  std::istringstream lines(r.body);
+  for (std::string text; std::getline(lines, text);) {
+    if (text.rfind("data: ", 0) == 0) messages.push_back(json::parse(text.substr(6)));
+  }
+  ASSERT_EQ(messages.size(), 3u) << r.body;
+  EXPECT_EQ(messages[0]["method"], "notifications/message");
+  EXPECT_EQ(messages[0]["params"],
+            json({{"level", "info"}, {"logger", "fixture"}, {"data", "info"}}));
+  EXPECT_EQ(messages[1]["params"]["level"], "warning");
+  EXPECT_EQ(messages[2]["id"], 7);
+  EXPECT_EQ(messages[2]["result"]["content"][0]["text"], "logged");
+  // logging/setLevel applies to the session's later calls.
+  ASSERT_EQ(post({{"jsonrpc", "2.0"},
+                  {"id", 8},
+                  {"method", "logging/setLevel"},
+                  {"params", {{"level", "error"}}}})
+                .status,
+            200);
+  r = post(request, {{"Accept", "application/json, text/event-stream"}});
+  EXPECT_EQ(r.response.getContentType().rfind("application/json", 0), 0u) << r.body;
+  // A client that takes only JSON gets plain JSON, without the messages.
+  ASSERT_EQ(post({{"jsonrpc", "2.0"},
+                  {"id", 9},
+                  {"method", "logging/setLevel"},
+                  {"params", {{"level", "debug"}}}})
+                .status,
+            200);
+  r = post(request, {{"Accept", "application/json"}});
+  EXPECT_EQ(r.response.getContentType().rfind("application/json", 0), 0u);
+  EXPECT_EQ(r.json()["result"]["content"][0]["text"], "logged");
+}
+
+TEST_F(McpHttp, AProjectsToolsTurnedOffAreNotListedOrCallableInItsNextRun) {
+  const std::string path = "/api/projects/" + projectId_ + "/tools";
+  const HttpResult put = ApiTest::call("PUT", path, {{"disabled", {"fail", "slow"}}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  endRun();
+  run_ = startRun();  // a turn's tools are fixed when it starts
+  token_ = host_->mcpTokens().tokenFor(run_->info().conversationId);
+  initialize();
+  const HttpResult list = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+  std::vector<std::string> names;
+  const json answer = list.json();  // not a temporary: the loop outlives the expression
+  for (const json& tool : answer["result"]["tools"]) names.push_back(tool["name"]);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "fail"), 0) << list.body;
+  EXPECT_EQ(std::count(names.begin(), names.end(), "slow"), 0) << list.body;
+  EXPECT_EQ(names.size(), 8u) << list.body;
+  const json refused = call("fail");
+  EXPECT_EQ(refused["error"]["code"], -32602) << refused.dump();
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("turned off"), std::string::npos);
+  EXPECT_EQ(call("echo", {{"text", "still here"}})["result"]["content"][0]["text"], "still here");
+}
+
+/// /mcp with a short [mcp] operation_after_s: long calls become operations.
+class McpOperations : public McpHttp {
+ protected:
+  std::string extraIni() const override { return "[mcp]\noperation_after_s = 1\n"; }
+};
+
+TEST_F(McpOperations, ALongCallAnswersWithAnOperationThatCanBeCheckedAndCancelled) {
+  initialize();
+  const json first = call("slow");
+  ASSERT_TRUE(first.contains("result")) << first.dump();
+  const json& structured = first["result"]["structuredContent"];
+  EXPECT_EQ(structured["status"], "running") << first.dump();
+  const std::string op = structured["operation_id"];
+  const json running = call("check_operation_status", {{"operation_id", op}, {"wait_s", 0}}, 2);
+  EXPECT_EQ(running["result"]["structuredContent"]["status"], "running") << running.dump();
+  const json cancelled =
+      call("check_operation_status", {{"operation_id", op}, {"cancel", true}, {"wait_s", 10}}, 3);
+  EXPECT_EQ(cancelled["result"]["isError"], true) << cancelled.dump();
+  // The run's events record the hand-over and the end of the call.
+  std::vector<json> records;
+  for (int i = 0; i < 200 && records.size() < 2; ++i) {
+    records.clear();
+    for (const auto& event : run_->read(-1, 1000, std::chrono::milliseconds(0)).events) {
+      if (event.type == "mcp_call") records.push_back(json::parse(event.data));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["tool_name"], "mcp__databricks__slow");
+  EXPECT_EQ(records[0]["outcome"], "operation");
+  EXPECT_EQ(records[0]["operation_id"], op);
+  EXPECT_EQ(records[1]["outcome"], "cancelled");
+  EXPECT_EQ(records[1]["plugin"], "fixture-tools");
 }
 
 TEST_F(McpHttp, ProgressStreamsAsSseAndBecomesRunEvents) {
@@ -337,7 +367,7 @@ TEST_F(McpExternal, ADatabricksTokenActsAsItsUserWithNoProject) {
   const HttpResult list =
       post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, "dapi-bob");
   ASSERT_EQ(list.status, 200) << list.body;
-  EXPECT_EQ(list.json()["result"]["tools"].size(), 8u);
+  EXPECT_EQ(list.json()["result"]["tools"].size(), 10u);  // fixture-tools + check_operation_status
   const json result = echo("dapi-bob", 2);
   ASSERT_TRUE(result.contains("result")) << result.dump();
   const json& context = result["result"]["structuredContent"];

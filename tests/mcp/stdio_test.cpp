@@ -2,76 +2,22 @@
 // stderr only, the configured tool providers, the dev user as the caller.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <sstream>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
 #include <nlohmann/json.hpp>
 
-#include "../integration/test_support.hpp"
+#include "mcp_test_support.hpp"
 
 namespace devkit::testing {
 namespace {
 
 using nlohmann::json;
 
-struct StdioRun {
-  int exitCode = -1;
-  std::vector<std::string> lines;  // stdout
-  std::string errors;              // stderr
-};
-
-StdioRun runStdio(const std::vector<std::string>& args, const std::string& input) {
-  Poco::Pipe inPipe;
-  Poco::Pipe outPipe;
-  Poco::Pipe errPipe;
-  Poco::ProcessHandle handle =
-      Poco::Process::launch(DEVKIT_BINARY, args, &inPipe, &outPipe, &errPipe);
-  StdioRun run;
-  std::thread errReader([&run, errPipe]() mutable {
-    Poco::PipeInputStream in(errPipe);
-    std::stringstream all;
-    all << in.rdbuf();
-    run.errors = all.str();
-  });
-  {
-    Poco::PipeOutputStream out(inPipe);
-    out << input;
-    out.close();
-  }
-  Poco::PipeInputStream in(outPipe);
-  for (std::string line; std::getline(in, line);) run.lines.push_back(line);
-  errReader.join();
-  run.exitCode = handle.wait();
-  return run;
-}
-
 class McpStdio : public ::testing::Test {
  protected:
-  std::string config(const std::string& extra) {
-    const std::string pluginDir = copyBuiltPlugins(dir_);
-    for (const char* fixture : {"fixture-tools.so", "fixture-tools-clash.so"}) {
-      std::filesystem::copy_file(std::filesystem::path(DEVKIT_TEST_PLUGIN_DIR) / fixture,
-                                 std::filesystem::path(pluginDir) / fixture,
-                                 std::filesystem::copy_options::skip_existing);
-    }
-    return dir_.write("devkit.ini",
-                      hostIni(dir_,
-                              "[logging]\nlevel = info\n[auth]\ndev_user_email = dana@example.com\n"
-                              "[plugin.fixture-tools]\nenabled = yes\n[plugin.hello-tools]\n"
-                              "enabled = yes\n" +
-                                  extra,
-                              pluginDir));
-  }
+  std::string config(const std::string& extra) { return stdioConfig(dir_, extra); }
   TempDir dir_;
 };
-
-std::string line(const json& message) { return message.dump() + "\n"; }
 
 TEST_F(McpStdio, ServesTheToolsOnStdoutAndLogsOnStderr) {
   const std::string file = config("");
@@ -101,12 +47,13 @@ TEST_F(McpStdio, ServesTheToolsOnStdoutAndLogsOnStderr) {
     byId[message["id"].is_null() ? -1 : message["id"].get<int>()] = message;
   }
   EXPECT_EQ(byId[1]["result"]["protocolVersion"], "2025-06-18");
-  EXPECT_EQ(byId[2]["result"]["tools"].size(), 10u);
+  // fixture-tools (9), hello-tools (2) and the host's check_operation_status.
+  EXPECT_EQ(byId[2]["result"]["tools"].size(), 12u);
   EXPECT_EQ(byId[3]["result"]["content"][0]["text"], "a\nb");
   EXPECT_EQ(byId[3]["result"]["structuredContent"]["user"]["email"], "dana@example.com");
   EXPECT_EQ(byId[4]["result"]["content"][0]["text"], "Hello, Ada!");
   EXPECT_EQ(byId[-1]["error"]["code"], -32700);
-  EXPECT_NE(run.errors.find("serving 10 tools"), std::string::npos) << run.errors;
+  EXPECT_NE(run.errors.find("serving 12 tools"), std::string::npos) << run.errors;
 }
 
 TEST_F(McpStdio, ACancelledCallStopsAndGetsNoResponse) {

@@ -67,6 +67,39 @@ TEST_F(Validator, AGoodSkillIsValidWithItsNameAndDescription) {
   EXPECT_TRUE(a["errors"].empty());
 }
 
+TEST_F(Validator, DevkitToolsNamesTheToolsASkillGates) {
+  const fs::path dir = root_.path() / "gating";
+  writeFile(dir / "SKILL.md",
+            skillMd("name: gating\ndescription: Gates tools. Use when testing.\n"
+                    "devkit-tools: execute_code, run_python_file execute_code\n"));
+  skills_.reload();  // the plugin lists what it read at its last (re)load
+  const json listing = skills_.listJson();
+  ASSERT_EQ(listing["skills"].size(), 1u) << listing.dump();
+  EXPECT_EQ(listing["skills"][0]["tools"], json({"execute_code", "run_python_file"}));
+  // A skill without the key lists no tools member at all.
+  writeFile(root_.path() / "plain" / "SKILL.md",
+            skillMd("name: plain\ndescription: Plain. Use when testing.\n"));
+  skills_.reload();
+  for (const json& skill : skills_.listJson()["skills"]) {
+    EXPECT_EQ(skill.contains("tools"), skill["name"] == "gating") << skill.dump();
+  }
+}
+
+TEST_F(Validator, ABadDevkitToolsValueIsRefusedWithWhy) {
+  expectInvalid(validateFrontMatter("bad-chars",
+                                    "name: bad-chars\ndescription: X. Use when Y.\n"
+                                    "devkit-tools: execute_code; drop\n"),
+                "SKILL.md", "cannot be part of a tool name");
+  expectInvalid(validateFrontMatter("no-names",
+                                    "name: no-names\ndescription: X. Use when Y.\n"
+                                    "devkit-tools: ' , '\n"),
+                "SKILL.md", "names no tool");
+  expectInvalid(validateFrontMatter("a-list",
+                                    "name: a-list\ndescription: X. Use when Y.\n"
+                                    "devkit-tools: [a, b]\n"),
+                "SKILL.md", "devkit-tools must be text");
+}
+
 TEST_F(Validator, ReferenceFilesAndLinksToThemAreFine) {
   const fs::path dir = root_.path() / "linked";
   writeFile(dir / "reference" / "more.md", "# More\n");

@@ -113,16 +113,17 @@ TEST(McpTokens, ATokenIsLiveOnlyWhileItsRunIs) {
   EXPECT_EQ(tokens.tokenFor("c1"), token) << "stable for a conversation (its warm CLI keeps it)";
   EXPECT_NE(tokens.tokenFor("c2"), token);
   EXPECT_FALSE(tokens.check(token).has_value()) << "no run yet";
-  tokens.bind({"ana@example.com", "p1", "c1", "r1", "user-token"});
+  tokens.bind({"ana@example.com", "p1", "c1", "r1", "user-token", {"delete_pipeline"}});
   const auto binding = tokens.check(token);
   ASSERT_TRUE(binding.has_value());
   EXPECT_EQ(binding->runId, "r1");
   EXPECT_EQ(binding->owner, "ana@example.com");
   EXPECT_EQ(binding->databricksToken, "user-token");
+  EXPECT_EQ(binding->disabledTools, std::set<std::string>{"delete_pipeline"});
   tokens.unbind("r1");
   EXPECT_FALSE(tokens.check(token).has_value()) << "dead when the run ends";
   EXPECT_FALSE(tokens.check("").has_value());
-  tokens.bind({"ana@example.com", "p1", "c1", "r2", ""});
+  tokens.bind({"ana@example.com", "p1", "c1", "r2", "", {}});
   EXPECT_EQ(tokens.check(token)->runId, "r2") << "the next run binds it afresh";
 }
 

@@ -6,6 +6,7 @@
 #include "conversations/conversation_service.hpp"
 #include "http/router.hpp"
 #include "identity/identity.hpp"
+#include "mcp/mcp_server.hpp"
 #include "projects/project_service.hpp"
 #include "runs/live_runs.hpp"
 #include "runs/run_service.hpp"
@@ -20,6 +21,7 @@ struct ApiContext {
   conversations::ConversationService& conversations;
   runs::LiveRuns& runs;
   runs::RunService& agent;
+  mcp::McpServer& mcp;  // the tool providers' tools (catalog) and calls into them
 };
 
 /// Registers every /api route (docs/api.md; the OpenAPI document at /api/openapi.json).
@@ -31,6 +33,8 @@ void registerProjectRoutes(http::Router& router, ApiContext& api);
 void registerConversationRoutes(http::Router& router, ApiContext& api);
 void registerFileRoutes(http::Router& router, ApiContext& api);
 void registerAgentRoutes(http::Router& router, ApiContext& api);
+void registerToolRoutes(http::Router& router, ApiContext& api);
+void registerDatabricksRoutes(http::Router& router, ApiContext& api);
 
 /// The OpenAPI 3.1 document (embedded at build time from host/openapi/openapi.json).
 const nlohmann::json& openApiDocument();

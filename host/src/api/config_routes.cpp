@@ -19,6 +19,8 @@ void registerRoutes(http::Router& router, ApiContext& api) {
   registerConversationRoutes(router, api);
   registerFileRoutes(router, api);
   registerAgentRoutes(router, api);
+  registerToolRoutes(router, api);
+  registerDatabricksRoutes(router, api);
 }
 
 }  // namespace devkit::api

@@ -49,6 +49,12 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
     data["tool_name"] = prefix + data.value("tool_name", "");
     runs->noteToolProgress(runId, std::move(data));
   };
+  mcpOptions.onRunCall = [runs = agentRuns_.get(), prefix = "mcp__" + runOptions.mcpServer + "__"](
+                             const std::string& runId, nlohmann::json data) {
+    data["tool_name"] = prefix + data.value("tool_name", "");
+    runs->noteToolCall(runId, std::move(data));
+  };
+  mcpOptions.operationAfter = std::chrono::seconds(config_.mcp.operationAfterS);
   mcpServer_ = std::make_unique<mcp::McpServer>(std::make_shared<mcp::ToolCatalog>(registry_),
                                                 std::move(mcpOptions));
   mcp::HttpTransport::Options httpOptions;
@@ -57,8 +63,8 @@ Host::Host(config::HostConfig config, plugins::UnloadPolicy unload)
   httpOptions.external = config_.mcp.external;
   mcpHttp_ =
       std::make_unique<mcp::HttpTransport>(*mcpServer_, mcpTokens_, paths_, std::move(httpOptions));
-  api_ = std::make_unique<api::ApiContext>(
-      api::ApiContext{config_, identity_, *projects_, *conversations_, runs_, *agentRuns_});
+  api_ = std::make_unique<api::ApiContext>(api::ApiContext{
+      config_, identity_, *projects_, *conversations_, runs_, *agentRuns_, *mcpServer_});
   registerRoutes();
 }
 

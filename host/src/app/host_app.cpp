@@ -177,7 +177,7 @@ int HostApp::main(const std::vector<std::string>& args) {
     context.userName = host_->config().auth.devUserName.empty()
                            ? context.userEmail.substr(0, context.userEmail.find('@'))
                            : host_->config().auth.devUserName;
-    log->info("serving {} tools over MCP on stdio", host_->mcpServer().catalog().tools().size());
+    log->info("serving {} tools over MCP on stdio", host_->mcpServer().toolCount());
     mcp::runStdio(host_->mcpServer(), context, std::cin, std::cout);
     return EXIT_OK;
   }

@@ -224,6 +224,7 @@ HostConfig loadConfig(const LoadOptions& options) {
   config.dataDir = absolutePath(config.sections["data"]["dir"]);
   loadAuth(config, options.file);
   config.mcp.external = config.sections["mcp"]["external"];
+  config.mcp.operationAfterS = config.sections["mcp"]["operation_after_s"];
   if (config.mcp.external && config.auth.workspaceUrl.empty()) {
     // External clients' tokens are checked against the workspace; without one nobody gets in.
     throw ConfigError(options.file, "mcp", "external",

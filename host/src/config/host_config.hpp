@@ -46,7 +46,8 @@ struct AuthSettings {
 };
 
 struct McpSettings {
-  bool external = false;  // /mcp also for outside clients with their own Databricks token
+  bool external = false;     // /mcp also for outside clients with their own Databricks token
+  int operationAfterS = 45;  // a longer call becomes an operation (check_operation_status); 0: off
 };
 
 struct ProjectsSettings {

@@ -68,7 +68,9 @@ const nlohmann::json& hostSectionSchemas() {
   }},
   "mcp": {"type": "object", "additionalProperties": false, "properties": {
     "external": {"type": "boolean", "default": false,
-                 "description": "Serve /mcp to MCP clients outside the host, authenticated with their own Databricks token (checked against [auth] workspace_url)."}
+                 "description": "Serve /mcp to MCP clients outside the host, authenticated with their own Databricks token (checked against [auth] workspace_url)."},
+    "operation_after_s": {"type": "integer", "default": 45, "minimum": 0, "maximum": 3600,
+                          "description": "A tool call still running after this many seconds is answered with an operation id that check_operation_status resolves later, so no MCP request outlasts the client's timeout (Claude Code gives one 60 s). 0: calls are always waited for."}
   }},
   "plugins": {"type": "object", "additionalProperties": false, "properties": {
     "dir": {"type": "string", "default": "${host.home}/lib/devkit/plugins", "minLength": 1,

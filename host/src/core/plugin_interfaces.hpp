@@ -35,6 +35,7 @@ struct ToolCallRequest {
   std::string argumentsJson;
   std::string contextJson;                           // carries credentials; never logged
   std::function<bool(std::string_view)> onProgress;  // one JSON object per call; may be empty
+  std::function<bool(std::string_view)> onLog;       // one MCP log message per call; may be empty
   const std::atomic<bool>* cancelled = nullptr;      // may be null (never cancelled)
 };
 

@@ -33,8 +33,27 @@ std::string typeName(const json& value) {
 
 }  // namespace
 
-std::string checkArguments(const json& schema, const json& value, const std::string& path) {
+namespace {
+
+constexpr int kMaxRefDepth = 32;  // a $ref cycle in a provider's schema must not hang a call
+
+std::string check(const json& schema, const json& value, const std::string& path, const json& root,
+                  int depth) {
   if (!schema.is_object()) return "";
+  if (const auto ref = schema.find("$ref"); ref != schema.end() && ref->is_string()) {
+    // Local references only (#/$defs/x): a tool's schema is self-contained; others are skipped.
+    const std::string& target = ref->get_ref<const std::string&>();
+    if (target.rfind("#/", 0) == 0 && depth < kMaxRefDepth) {
+      try {
+        const json& resolved = root.at(json::json_pointer(target.substr(1)));
+        if (std::string error = check(resolved, value, path, root, depth + 1); !error.empty()) {
+          return error;
+        }
+      } catch (const json::exception&) {
+        // A dangling reference is the schema's problem, not the caller's.
+      }
+    }
+  }
   if (const auto it = schema.find("type"); it != schema.end()) {
     bool ok = false;
     std::string wanted;
@@ -97,7 +116,8 @@ std::string checkArguments(const json& schema, const json& value, const std::str
     }
     if (const auto items = schema.find("items"); items != schema.end() && items->is_object()) {
       for (size_t i = 0; i < value.size(); ++i) {
-        std::string error = checkArguments(*items, value[i], path + "[" + std::to_string(i) + "]");
+        std::string error =
+            check(*items, value[i], path + "[" + std::to_string(i) + "]", root, depth);
         if (!error.empty()) return error;
       }
     }
@@ -116,18 +136,24 @@ std::string checkArguments(const json& schema, const json& value, const std::str
     for (const auto& [key, member] : value.items()) {
       const std::string memberPath = path + "." + key;
       if (properties.is_object() && properties.contains(key)) {
-        std::string error = checkArguments(properties[key], member, memberPath);
+        std::string error = check(properties[key], member, memberPath, root, depth);
         if (!error.empty()) return error;
       } else if (additional != schema.end()) {
         if (additional->is_boolean() && !additional->get<bool>()) {
           return path + " has an unknown property '" + key + "'";
         }
-        std::string error = checkArguments(*additional, member, memberPath);
+        std::string error = check(*additional, member, memberPath, root, depth);
         if (!error.empty()) return error;
       }
     }
   }
   return "";
+}
+
+}  // namespace
+
+std::string checkArguments(const json& schema, const json& value, const std::string& path) {
+  return check(schema, value, path, schema, 0);
 }
 
 }  // namespace devkit::mcp

@@ -128,6 +128,9 @@ std::shared_ptr<Session> HttpTransport::findSession(const std::string& id,
 }
 
 void HttpTransport::post(http::RequestContext& ctx) {
+  // Read (and bound) the body before any refusal: an unread body left on a kept-alive connection
+  // would be taken for the client's next request.
+  ctx.body();
   std::string token;
   const auto admission = admit(ctx, token);
   if (!admission) return;
@@ -135,6 +138,12 @@ void HttpTransport::post(http::RequestContext& ctx) {
   const std::string contentType = ctx.request.getContentType();
   if (contentType.rfind("application/json", 0) != 0) {
     sendRpcError(ctx, 415, kInvalidRequest, "the body must be application/json");
+    return;
+  }
+  if (nestingDepth(ctx.body()) > kMaxNesting) {
+    sendRpcError(ctx, 400, kInvalidRequest,
+                 "invalid request: the message nests deeper than " + std::to_string(kMaxNesting) +
+                     " levels");
     return;
   }
   const json message = json::parse(ctx.body(), nullptr, false);
@@ -180,25 +189,40 @@ void HttpTransport::post(http::RequestContext& ctx) {
   context.runId = binding->runId;
   context.databricksHost = options_.workspaceUrl;
   context.databricksToken = binding->databricksToken;
+  context.disabledTools = binding->disabledTools;
 
   Session scratch;  // a malformed message has no session; it is answered with an error only
   Session& target = session ? *session : scratch;
   if (isInitialize) ctx.response.set("Mcp-Session-Id", sessionId);
 
-  const std::string accept = ctx.request.get("Accept", "");
-  if (McpServer::wantsProgress(message) && accept.find("text/event-stream") != std::string::npos) {
-    http::EventStream stream(ctx);
-    std::mutex writing;  // progress may come from a plugin thread
-    uint64_t eventId = 0;
-    const auto notify = [&](const json& note) {
-      std::lock_guard lock(writing);
-      stream.event(++eventId, "message", note.dump());
-    };
-    const auto response = server_.handle(message, target, context, notify);
-    if (response) notify(*response);
+  // A call is answered as JSON unless it sends a notification (progress, a log message) before
+  // its result: the answer then switches to an event stream, if the client accepts one. Deciding
+  // lazily keeps quick calls plain JSON and still streams every notification of a slow one.
+  const bool streamable =
+      ctx.request.get("Accept", "").find("text/event-stream") != std::string::npos;
+  std::mutex writing;  // notifications come from plugin threads
+  std::optional<http::EventStream> stream;
+  uint64_t eventId = 0;
+  bool noStream = false;  // the host is at its stream limit: notifications are dropped
+  const auto notify = [&](const json& note) {
+    std::lock_guard lock(writing);
+    if (!stream && !noStream) {
+      try {
+        stream.emplace(ctx);
+      } catch (const http::HttpError&) {
+        noStream = true;
+        ctx.response.erase("Retry-After");
+      }
+    }
+    if (stream) stream->event(++eventId, "message", note.dump());
+  };
+  const auto response =
+      server_.handle(message, target, context, streamable ? McpServer::Notify(notify) : nullptr);
+  std::lock_guard lock(writing);
+  if (stream) {
+    if (response) stream->event(++eventId, "message", response->dump());
     return;
   }
-  const auto response = server_.handle(message, target, context, nullptr);
   if (!response) {
     ctx.response.setStatus(Poco::Net::HTTPResponse::HTTP_ACCEPTED);
     ctx.response.setContentLength(0);
@@ -209,6 +233,7 @@ void HttpTransport::post(http::RequestContext& ctx) {
 }
 
 void HttpTransport::remove(http::RequestContext& ctx) {
+  ctx.body();  // as in post()
   std::string token;
   if (!admit(ctx, token)) return;
   const std::string sessionId = ctx.request.get("Mcp-Session-Id", "");

@@ -17,16 +17,15 @@ namespace devkit::mcp {
 /// MCP's Streamable HTTP transport at /mcp, for the embedded agent.
 ///
 /// POST carries one JSON-RPC message. A request is answered as application/json, or, when the
-/// client accepts text/event-stream and a tools/call asked for progress, as an event stream of
-/// the progress notifications and then the response. Notifications and responses get 202. GET
-/// is 405 (no server-initiated stream); DELETE ends the session. `initialize` issues
-/// Mcp-Session-Id, which every later request must carry (404 for an unknown one). Every request
-/// needs `Authorization: Bearer <token>` with a token of a live run (McpTokens); the run's binding
-/// is whom the call acts for. With [mcp] external, a token that is no run's is checked against the
-/// workspace (WorkspaceIdentity): an outside client's calls then act as the token's user, with no
-/// project and no run. A browser Origin other than a local one or [server] host is refused with
-/// 403 (DNS rebinding).
-/// THREADING: thread-safe.
+/// client accepts text/event-stream and the call sends a notification (progress, a log message)
+/// before its result, as an event stream of the notifications and then the response. Notifications
+/// and responses get 202. GET is 405 (no server-initiated stream); DELETE ends the session.
+/// `initialize` issues Mcp-Session-Id, which every later request must carry (404 for an unknown
+/// one). Every request needs `Authorization: Bearer <token>` with a token of a live run
+/// (McpTokens); the run's binding is whom the call acts for. With [mcp] external, a token that is
+/// no run's is checked against the workspace (WorkspaceIdentity): an outside client's calls then
+/// act as the token's user, with no project and no run. A browser Origin other than a local one or
+/// [server] host is refused with 403 (DNS rebinding). THREADING: thread-safe.
 class HttpTransport {
  public:
   struct Options {

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <thread>
 
 #include "logging/logging.hpp"
 #include "mcp/argument_check.hpp"
 #include "mcp/json_rpc.hpp"
+#include "plugins/plugin_loader.hpp"
 
 namespace devkit::mcp {
 
@@ -91,17 +94,57 @@ const std::vector<std::string>& McpServer::supportedVersions() {
 }
 
 McpServer::McpServer(std::shared_ptr<const ToolCatalog> catalog, Options options)
-    : catalog_(std::move(catalog)), options_(std::move(options)) {}
+    : catalog_(std::move(catalog)), options_(std::move(options)) {
+  for (const ToolEntry& entry : catalog_->tools()) all_.push_back(&entry.tool);
+  if (options_.operationAfter.count() > 0) {
+    if (const ToolEntry* clash = catalog_->find(kCheckOperationTool)) {
+      throw plugins::PluginError("plugin '" + clash->pluginId + "' lists a tool named " +
+                                 kCheckOperationTool +
+                                 ", which is the host's own; rename it or set [mcp] "
+                                 "operation_after_s = 0");
+    }
+    checkTool_ = {
+        {"name", kCheckOperationTool},
+        {"title", "Check a long tool call"},
+        {"description",
+         "Gets the result of a tool call that ran longer than the host waits for one: such a call "
+         "answers with an operation_id and goes on in the background. This waits up to wait_s "
+         "seconds (default 30) for it to finish and then returns its result, or says it is still "
+         "running; call it again until it is done. cancel: true stops the operation."},
+        {"inputSchema",
+         {{"type", "object"},
+          {"properties",
+           {{"operation_id", {{"type", "string"}, {"minLength", 1}, {"maxLength", 64}}},
+            {"wait_s", {{"type", "integer"}, {"minimum", 0}, {"maximum", 50}}},
+            {"cancel", {{"type", "boolean"}}}}},
+          {"required", {"operation_id"}},
+          {"additionalProperties", false}}},
+        {"annotations",
+         {{"readOnlyHint", false}, {"destructiveHint", false}, {"openWorldHint", false}}}};
+    all_.push_back(&checkTool_);
+    std::sort(all_.begin(), all_.end(), [](const json* a, const json* b) {
+      return a->value("name", "") < b->value("name", "");
+    });
+  }
+}
 
-bool McpServer::wantsProgress(const json& message) {
-  if (!message.is_object() || message.value("method", "") != "tools/call") return false;
-  const auto params = message.find("params");
-  return params != message.end() && params->is_object() && params->contains("_meta") &&
-         (*params)["_meta"].is_object() && (*params)["_meta"].contains("progressToken");
+McpServer::~McpServer() {
+  operations_.cancelAll();
+  std::unique_lock lock(threads_->mutex);
+  if (!threads_->idle.wait_for(lock, std::chrono::seconds(10),
+                               [&] { return threads_->running == 0; })) {
+    logging::get("mcp")->error("{} tool calls did not stop within 10 s of shutdown",
+                               threads_->running);
+  }
 }
 
 std::optional<json> McpServer::handleText(std::string_view text, Session& session,
                                           const CallContext& context, const Notify& notify) {
+  if (nestingDepth(text) > kMaxNesting) {
+    return rpcError(nullptr, kInvalidRequest,
+                    "invalid request: the message nests deeper than " +
+                        std::to_string(kMaxNesting) + " levels");
+  }
   json message = json::parse(text, nullptr, false);
   if (message.is_discarded()) {
     return rpcError(nullptr, kParseError, "parse error: the message is not valid JSON");
@@ -168,7 +211,7 @@ std::optional<json> McpServer::handle(const json& message, Session& session,
       session.setLogLevel(level.get<std::string>());
       return rpcResult(id, json::object());
     }
-    if (method == "tools/list") return rpcResult(id, listTools(params));
+    if (method == "tools/list") return rpcResult(id, listTools(params, context));
     if (method == "tools/call") return callTool(id, params, session, context, notify);
     return rpcError(id, kMethodNotFound, "method not found: " + method);
   } catch (const RpcError& e) {
@@ -208,7 +251,13 @@ json McpServer::discover() const {
           {"resultType", "complete"}};
 }
 
-json McpServer::listTools(const json& params) const {
+json McpServer::listTools(const json& params, const CallContext& context) const {
+  // The caller's tools: the catalog without those its project has off. Cursors index this list,
+  // which stays the same for a caller while its run lasts.
+  std::vector<const json*> tools;
+  for (const json* tool : all_) {
+    if (context.disabledTools.count(tool->value("name", "")) == 0) tools.push_back(tool);
+  }
   size_t offset = 0;
   if (const auto it = params.find("cursor"); it != params.end() && !it->is_null()) {
     const std::string cursor = it->is_string() ? it->get<std::string>() : "";
@@ -218,21 +267,32 @@ json McpServer::listTools(const json& params) const {
       try {
         size_t used = 0;
         offset = std::stoul(cursor.substr(prefix.size()), &used);
-        ok = used == cursor.size() - prefix.size() && offset <= catalog_->tools().size();
+        ok = used == cursor.size() - prefix.size() && offset <= tools.size();
       } catch (const std::exception&) {
         ok = false;
       }
     }
     if (!ok) throw RpcError(kInvalidParams, "invalid params: unknown cursor");
   }
-  const auto& tools = catalog_->tools();
   json page = json::array();
   const size_t end = std::min(tools.size(), offset + options_.pageSize);
-  for (size_t i = offset; i < end; ++i) page.push_back(tools[i].tool);
+  for (size_t i = offset; i < end; ++i) page.push_back(*tools[i]);
   json result = {{"tools", std::move(page)}};
   if (end < tools.size()) result["nextCursor"] = kCursorPrefix + std::to_string(end);
   return result;
 }
+
+/// What a call shares between the request's handler and the thread the provider runs on.
+struct McpServer::CallState {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::optional<json> response;
+  /// Empty once the handler has answered (the call became an operation): nobody is listening.
+  Notify notify;
+  std::string operationId;
+  json lastProgress;  // handed to the operation when the call becomes one
+};
 
 std::optional<json> McpServer::callTool(const json& id, const json& params, Session& session,
                                         const CallContext& context, const Notify& notify) {
@@ -240,19 +300,28 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
   if (!name.is_string()) {
     throw RpcError(kInvalidParams, "invalid params: \"name\" must be a string");
   }
-  const ToolEntry* entry = catalog_->find(name.get<std::string>());
-  if (entry == nullptr) {
+  const bool own = !checkTool_.is_null() && name == kCheckOperationTool;
+  const ToolEntry* entry = own ? nullptr : catalog_->find(name.get<std::string>());
+  if (entry == nullptr && !own) {
     throw RpcError(kInvalidParams, "unknown tool: " + name.get<std::string>());
+  }
+  if (context.disabledTools.count(name.get<std::string>()) != 0) {
+    throw RpcError(kInvalidParams, "tool " + name.get<std::string>() +
+                                       " is turned off in this project (its tool settings, or "
+                                       "no enabled skill provides it)");
   }
   json arguments = params.value("arguments", json::object());
   if (arguments.is_null()) arguments = json::object();
   if (!arguments.is_object()) {
     throw RpcError(kInvalidParams, "invalid params: \"arguments\" must be an object");
   }
-  if (std::string error = checkArguments(entry->tool["inputSchema"], arguments); !error.empty()) {
+  const json& schema = own ? checkTool_["inputSchema"] : entry->tool["inputSchema"];
+  if (std::string error = checkArguments(schema, arguments); !error.empty()) {
     throw RpcError(kInvalidParams,
                    "invalid arguments for tool " + name.get<std::string>() + ": " + error);
   }
+  if (own) return rpcResult(id, checkOperation(arguments, context));
+
   json progressToken = nullptr;
   json toolUseId = nullptr;  // Claude Code says which tool_use of the run this call is
   if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
@@ -260,7 +329,6 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
     toolUseId = meta->value("claudecode/toolUseId", json());
   }
   const auto started = std::chrono::steady_clock::now();
-
   const json contextJson = {
       {"user", {{"email", context.userEmail}, {"name", context.userName}}},
       {"project_id", context.projectId.empty() ? json(nullptr) : json(context.projectId)},
@@ -270,45 +338,153 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
                                                      : json{{"host", context.databricksHost},
                                                             {"token", context.databricksToken}}}};
 
-  core::ToolCallRequest request;
-  request.name = name.get<std::string>();
-  request.argumentsJson = arguments.dump();
-  request.contextJson = contextJson.dump();
-  request.onProgress = [&](std::string_view text) {
+  // Everything the provider's thread uses is owned by it: the call may outlive this request.
+  auto state = std::make_shared<CallState>();
+  state->notify = notify;
+  auto request = std::make_shared<core::ToolCallRequest>();
+  request->name = name.get<std::string>();
+  request->argumentsJson = arguments.dump();
+  request->contextJson = contextJson.dump();
+  const auto logFloor = std::find(kLogLevels.begin(), kLogLevels.end(), session.logLevel());
+  const auto send = [state](json note) {
+    std::lock_guard lock(state->mutex);
+    if (state->notify) state->notify(note);
+  };
+  request->onProgress = [this, state, send, progressToken, toolUseId, started,
+                         runId = context.runId, tool = request->name](std::string_view text) {
     json progress = json::parse(text, nullptr, false);
     if (!progress.is_object()) return true;  // malformed progress is dropped, the call goes on
-    if (!progressToken.is_null() && notify) {
+    if (!progressToken.is_null()) {
       json note = {{"progressToken", progressToken},
                    {"progress", progress.value("progress", json(0))}};
       if (progress.contains("total")) note["total"] = progress["total"];
       if (progress.contains("message")) note["message"] = progress["message"];
-      notify(rpcNotification("notifications/progress", std::move(note)));
+      send(rpcNotification("notifications/progress", std::move(note)));
     }
-    if (!context.runId.empty() && options_.onRunProgress) {
+    {
+      std::lock_guard lock(state->mutex);
+      state->lastProgress = progress;
+      if (!state->operationId.empty()) operations_.progress(state->operationId, progress);
+    }
+    if (!runId.empty() && options_.onRunProgress) {
       // The run event's shape (docs/events.md): {tool_use_id, tool_name, elapsed_s, progress...}.
       json event = {
-          {"tool_name", request.name},
+          {"tool_name", tool},
           {"elapsed_s",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
       if (toolUseId.is_string()) event["tool_use_id"] = toolUseId;
       for (const char* key : {"progress", "total", "message"}) {
         if (progress.contains(key)) event[key] = progress[key];
       }
-      options_.onRunProgress(context.runId, std::move(event));
+      options_.onRunProgress(runId, std::move(event));
     }
     return true;
   };
+  request->onLog = [send, logFloor](std::string_view text) {
+    json message = json::parse(text, nullptr, false);
+    if (!message.is_object()) return true;  // malformed messages are dropped
+    const auto level =
+        std::find(kLogLevels.begin(), kLogLevels.end(), message.value("level", std::string()));
+    if (level == kLogLevels.end() || !message.contains("data") || level < logFloor) return true;
+    json note = {{"level", *level}, {"data", std::move(message["data"])}};
+    if (message.contains("logger") && message["logger"].is_string()) {
+      note["logger"] = message["logger"];
+    }
+    send(rpcNotification("notifications/message", std::move(note)));
+    return true;
+  };
   const auto cancelled = session.beginCall(id);
-  request.cancelled = cancelled.get();
+  request->cancelled = cancelled.get();
+  struct EndCall {  // the request's registration ends with this function, however it returns
+    Session& session;
+    const json& id;
+    ~EndCall() { session.endCall(id); }
+  } endCall{session, id};
 
+  if (options_.operationAfter.count() <= 0) {
+    return runCall(*entry, id, *request, context, toolUseId, state);
+  }
+  {
+    std::lock_guard lock(threads_->mutex);
+    ++threads_->running;
+  }
+  std::thread([this, entry, id, request, context, state, cancelled, threads = threads_, toolUseId] {
+    std::optional<json> response = runCall(*entry, id, *request, context, toolUseId, state);
+    {
+      std::lock_guard lock(state->mutex);
+      if (state->operationId.empty()) {
+        state->response = std::move(response);
+      } else {
+        // Nobody waits for the response any more: the operation keeps it as a CallToolResult.
+        json result;
+        if (response && response->contains("result")) {
+          result = std::move((*response)["result"]);
+        } else {
+          const std::string text =
+              response ? (*response)["error"].value("message", std::string("the call failed"))
+                       : std::string("the call was cancelled");
+          result = {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
+        }
+        operations_.finish(state->operationId, std::move(result));
+      }
+      state->done = true;
+    }
+    state->finished.notify_all();
+    std::lock_guard lock(threads->mutex);
+    --threads->running;
+    threads->idle.notify_all();
+  }).detach();
+
+  std::unique_lock lock(state->mutex);
+  if (state->finished.wait_for(lock, options_.operationAfter, [&] { return state->done; })) {
+    return std::move(state->response);
+  }
+  // Past the limit: answer now with an operation id; the call goes on and check_operation_status
+  // reads its result. From here on its notifications have no reader.
+  state->notify = nullptr;
+  state->operationId = operations_.start(context.userEmail + "\n" + context.projectId,
+                                         request->name, cancelled, started);
+  if (!state->lastProgress.is_null()) operations_.progress(state->operationId, state->lastProgress);
+  const double waited = std::chrono::duration<double>(options_.operationAfter).count();
+  logging::get("mcp")->info("tool call {} run {}: still running after {} s, now operation {}",
+                            request->name, context.runId.empty() ? "-" : context.runId, waited,
+                            state->operationId);
+  if (!context.runId.empty() && options_.onRunCall) {
+    json record = {{"tool_name", request->name},
+                   {"plugin", entry->pluginId},
+                   {"outcome", "operation"},
+                   {"duration_ms", static_cast<int64_t>(waited * 1000)},
+                   {"operation_id", state->operationId}};
+    if (toolUseId.is_string()) record["tool_use_id"] = toolUseId;
+    options_.onRunCall(context.runId, std::move(record));
+  }
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "%s is still running after %.0f s. It goes on in the background as operation %s: "
+                "call %s with {\"operation_id\": \"%s\"} to wait for its result (it waits up to "
+                "30 s per call; call it again while it is running).",
+                request->name.c_str(), waited, state->operationId.c_str(), kCheckOperationTool,
+                state->operationId.c_str());
+  return rpcResult(id, {{"content", {{{"type", "text"}, {"text", text}}}},
+                        {"structuredContent",
+                         {{"operation_id", state->operationId},
+                          {"status", "running"},
+                          {"tool", request->name},
+                          {"elapsed_s", waited}}}});
+}
+
+std::optional<json> McpServer::runCall(const ToolEntry& entry, const json& id,
+                                       core::ToolCallRequest& request, const CallContext& context,
+                                       const json& toolUseId,
+                                       const std::shared_ptr<CallState>& state) {
+  const auto started = std::chrono::steady_clock::now();
   core::CallOutcome outcome;
   try {
-    outcome = entry->provider->callTool(request);
-  } catch (...) {
-    session.endCall(id);
-    throw;
+    outcome = entry.provider->callTool(request);
+  } catch (const std::exception& e) {
+    outcome.status = DK_ERR_INTERNAL;
+    outcome.error = e.what();
   }
-  session.endCall(id);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -320,13 +496,14 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
     if (!result.is_object() || !result.contains("content") || !result["content"].is_array()) {
       outcomeText = "invalid result";
       response = rpcError(id, kInternalError,
-                          "internal error: plugin " + entry->pluginId +
+                          "internal error: plugin " + entry.pluginId +
                               " returned a result that is not a CallToolResult");
     } else {
       outcomeText = result.value("isError", false) ? "tool error" : "ok";
       response = rpcResult(id, capResult(std::move(result)));
     }
-  } else if (outcome.status == DK_ERR_CANCELLED || cancelled->load()) {
+  } else if (outcome.status == DK_ERR_CANCELLED ||
+             (request.cancelled != nullptr && request.cancelled->load())) {
     outcomeText = "cancelled";  // a cancelled request gets no response
   } else if (outcome.status == DK_ERR_INVALID_ARGUMENT || outcome.status == DK_ERR_NOT_FOUND) {
     outcomeText = "refused";
@@ -338,9 +515,57 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
                         "internal error: tool " + request.name + " failed" +
                             (outcome.error.empty() ? "" : ": " + outcome.error));
   }
-  logging::get("mcp")->info("tool call {} ({}) run {}: {} in {} ms", request.name, entry->pluginId,
-                            context.runId.empty() ? "-" : context.runId, outcomeText, ms);
+  std::string operationId;
+  {
+    std::lock_guard lock(state->mutex);
+    operationId = state->operationId;
+  }
+  logging::get("mcp")->info("tool call {} ({}) run {}: {} in {} ms{}", request.name, entry.pluginId,
+                            context.runId.empty() ? "-" : context.runId, outcomeText, ms,
+                            operationId.empty() ? "" : " (operation " + operationId + ")");
+  if (!context.runId.empty() && options_.onRunCall) {
+    json record = {{"tool_name", request.name},
+                   {"plugin", entry.pluginId},
+                   {"outcome", outcomeText},
+                   {"duration_ms", ms}};
+    if (toolUseId.is_string()) record["tool_use_id"] = toolUseId;
+    if (!operationId.empty()) record["operation_id"] = operationId;
+    options_.onRunCall(context.runId, std::move(record));
+  }
   return response;
+}
+
+json McpServer::checkOperation(const json& arguments, const CallContext& context) {
+  const std::string operationId = arguments["operation_id"];
+  const std::string caller = context.userEmail + "\n" + context.projectId;
+  const auto textResult = [](const std::string& text, bool error) {
+    json result = {{"content", {{{"type", "text"}, {"text", text}}}}};
+    if (error) result["isError"] = true;
+    return result;
+  };
+  if (arguments.value("cancel", false) && !operations_.cancel(operationId, caller)) {
+    return textResult("unknown operation " + operationId + " (it may have expired)", true);
+  }
+  const int waitS = arguments.value("wait_s", 30);
+  const auto status = operations_.wait(operationId, caller, std::chrono::seconds(waitS));
+  if (!status)
+    return textResult("unknown operation " + operationId + " (it may have expired)", true);
+  if (status->done) return capResult(status->result);
+  std::string text = status->tool + " (operation " + operationId + ") is still running after " +
+                     std::to_string(static_cast<int64_t>(status->elapsedS)) + " s";
+  if (status->lastProgress.is_object() && status->lastProgress.contains("message") &&
+      status->lastProgress["message"].is_string()) {
+    text += "; last progress: " + status->lastProgress["message"].get<std::string>();
+  }
+  text += status->cancelled ? ". It was asked to stop." : ". Call check_operation_status again.";
+  json result = textResult(text, false);
+  result["structuredContent"] = {{"operation_id", operationId},
+                                 {"status", status->cancelled ? "cancelling" : "running"},
+                                 {"tool", status->tool},
+                                 {"elapsed_s", status->elapsedS}};
+  if (!status->lastProgress.is_null())
+    result["structuredContent"]["progress"] = status->lastProgress;
+  return result;
 }
 
 json McpServer::capResult(json result) const {

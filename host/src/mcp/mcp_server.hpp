@@ -1,16 +1,20 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "mcp/operations.hpp"
 #include "mcp/tool_catalog.hpp"
 
 namespace devkit::mcp {
@@ -26,6 +30,9 @@ struct CallContext {
   /// the host has no token for the user (the provider then uses its own credentials). Secret.
   std::string databricksHost;
   std::string databricksToken;
+  /// Tools that are off for this caller (the project's, projects::ToolGate): not listed, and
+  /// refused when called.
+  std::set<std::string> disabledTools;
 };
 
 /// One client's state: the negotiated version, its log level and its calls in flight (so that
@@ -60,7 +67,8 @@ class Session {
 /// THREADING: thread-safe; many calls may run at once.
 class McpServer {
  public:
-  /// Sends a notification to the client of the current request (progress); may be empty.
+  /// Sends a notification to the client of the current request (progress, log messages); may be
+  /// empty. Called from plugin threads, never concurrently for one call.
   using Notify = std::function<void(const nlohmann::json&)>;
 
   struct Options {
@@ -70,13 +78,28 @@ class McpServer {
     /// Provider progress of a call made in an agent run: (run id, {tool_name, tool_use_id?,
     /// elapsed_s, progress, total?, message?}), tool_name as the provider lists it. May be empty.
     std::function<void(const std::string&, nlohmann::json)> onRunProgress;
+    /// The host's record of each call made in an agent run: (run id, {tool_name, tool_use_id?,
+    /// plugin, outcome, duration_ms, operation_id?}). May be empty.
+    std::function<void(const std::string&, nlohmann::json)> onRunCall;
+    /// A call still running after this long is answered with an operation id and goes on in the
+    /// background (check_operation_status); 0 waits for every call.
+    std::chrono::milliseconds operationAfter{0};
   };
+
+  /// The host's own tool that reads a long call's result (listed when operationAfter > 0).
+  static constexpr const char* kCheckOperationTool = "check_operation_status";
 
   static constexpr const char* kLatestVersion = "2025-11-25";
   /// The protocol revisions this server speaks, newest first.
   static const std::vector<std::string>& supportedVersions();
 
+  /// Throws plugins::PluginError when a provider lists a tool named like the host's own.
   McpServer(std::shared_ptr<const ToolCatalog> catalog, Options options);
+  /// Cancels the calls still running in the background and waits (up to 10 s) for them to return,
+  /// so no provider is called after the host destroys it.
+  ~McpServer();
+  McpServer(const McpServer&) = delete;
+  McpServer& operator=(const McpServer&) = delete;
 
   /// Parses and handles one message. Returns the response, or nullopt when none is due (a
   /// notification, a client's response, a cancelled call).
@@ -85,23 +108,38 @@ class McpServer {
   std::optional<nlohmann::json> handle(const nlohmann::json& message, Session& session,
                                        const CallContext& context, const Notify& notify);
 
-  /// Whether `message` is a tools/call request that asked for progress (the HTTP transport then
-  /// answers with an event stream).
-  static bool wantsProgress(const nlohmann::json& message);
-
   const ToolCatalog& catalog() const { return *catalog_; }
+  /// Every tool tools/list can show: the providers' and the host's own.
+  size_t toolCount() const { return all_.size(); }
 
  private:
   nlohmann::json initialize(const nlohmann::json& params, Session& session) const;
   nlohmann::json discover() const;
-  nlohmann::json listTools(const nlohmann::json& params) const;
+  nlohmann::json listTools(const nlohmann::json& params, const CallContext& context) const;
   std::optional<nlohmann::json> callTool(const nlohmann::json& id, const nlohmann::json& params,
                                          Session& session, const CallContext& context,
                                          const Notify& notify);
   nlohmann::json capResult(nlohmann::json result) const;
+  nlohmann::json checkOperation(const nlohmann::json& arguments, const CallContext& context);
+  struct CallState;
+  /// Runs the provider's call and builds the JSON-RPC response (nullopt: cancelled).
+  std::optional<nlohmann::json> runCall(const ToolEntry& entry, const nlohmann::json& id,
+                                        core::ToolCallRequest& request, const CallContext& context,
+                                        const nlohmann::json& toolUseId,
+                                        const std::shared_ptr<CallState>& state);
 
   std::shared_ptr<const ToolCatalog> catalog_;
   Options options_;
+  nlohmann::json checkTool_;                // the MCP Tool object of check_operation_status
+  std::vector<const nlohmann::json*> all_;  // every listed tool, sorted by name
+  Operations operations_;
+  /// Calls running on their own threads; the destructor waits for them.
+  struct Threads {
+    std::mutex mutex;
+    std::condition_variable idle;
+    size_t running = 0;
+  };
+  std::shared_ptr<Threads> threads_ = std::make_shared<Threads>();
 };
 
 }  // namespace devkit::mcp

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "mcp/json_rpc.hpp"
+
 namespace devkit::mcp {
 
 void runStdio(McpServer& server, const CallContext& context, std::istream& in, std::ostream& out) {
@@ -39,6 +41,12 @@ void runStdio(McpServer& server, const CallContext& context, std::istream& in, s
     reap(false);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (nestingDepth(line) > kMaxNesting) {
+      write(rpcError(nullptr, kInvalidRequest,
+                     "invalid request: the message nests deeper than " +
+                         std::to_string(kMaxNesting) + " levels"));
+      continue;
+    }
     const nlohmann::json message = nlohmann::json::parse(line, nullptr, false);
     if (message.is_object() && message.value("method", nlohmann::json()) == "tools/call" &&
         message.contains("id")) {

@@ -123,6 +123,7 @@ class ToolProviderProxy final : public core::ToolProvider {
   core::CallOutcome callTool(const core::ToolCallRequest& request) override {
     CallbackSink progress(request.onProgress ? request.onProgress
                                              : [](std::string_view) { return true; });
+    CallbackSink log(request.onLog ? request.onLog : [](std::string_view) { return true; });
     CancelView cancel(request.cancelled);
     dk_tool_call call{};
     call.struct_size = sizeof(dk_tool_call);
@@ -131,6 +132,7 @@ class ToolProviderProxy final : public core::ToolProvider {
     call.context_json = toStr(request.contextJson);
     call.progress = progress.get();
     call.cancel = cancel.get();
+    call.log = log.get();
     return invoke(lib_->id, [&](const dk_sink* out, const dk_sink* err) {
       return vtbl_->call_tool(self_, &call, out, err);
     });

@@ -373,7 +373,33 @@ ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner
   for (const auto& skill : listing.skills) {
     if (SkillsInstaller::isEnabled(enabled, skill.name)) turn.enabledSkills.push_back(skill);
   }
+  turn.disabledTools =
+      ToolGate(turn.project.value("settings", json::object()).value("disabled_tools", json()),
+               listing.skills, enabled)
+          .disabledTools();
   return turn;
+}
+
+ToolGate ProjectService::toolGate(const std::string& owner, const std::string& id) {
+  const json project = get(owner, id);
+  const json stored = project.value("settings", json::object());
+  const SkillsInstaller::Listing listing = skills_.list();
+  return ToolGate(
+      stored.value("disabled_tools", json()),
+      listing.unavailable.empty() ? listing.skills : std::vector<SkillsInstaller::Skill>{},
+      stored.value("enabled_skills", json()));
+}
+
+void ProjectService::putDisabledTools(const std::string& owner, const std::string& id,
+                                      const std::vector<std::string>& names) {
+  const auto lock = lockFor(id);
+  std::lock_guard guard(*lock);
+  json project = get(owner, id);  // under the lock: read, modify, write
+  if (!project["settings"].is_object()) project["settings"] = json::object();
+  project["settings"]["disabled_tools"] = names;
+  project.erase("updated_us");
+  project.erase("conversation_count");
+  store(project);
 }
 
 fs::path ProjectService::openDir(const std::string& owner, const std::string& id) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "projects/backup_service.hpp"
 #include "projects/project_paths.hpp"
 #include "projects/skills_installer.hpp"
+#include "projects/tool_gate.hpp"
 #include "runs/live_runs.hpp"
 #include "store/store.hpp"
 
@@ -77,6 +79,14 @@ class ProjectService {
   /// Marks the project's files as changed (for the next backup pass).
   void touched(const std::string& owner, const std::string& id);
 
+  /// Which MCP tools the project has off and why (its settings, its skills). When the skills
+  /// source cannot list, only the project's own list applies.
+  ToolGate toolGate(const std::string& owner, const std::string& id);
+  /// Stores the project's own list of tools that are off ("disabled_tools" in its settings
+  /// object). The names are the caller's to check against the tool catalog.
+  void putDisabledTools(const std::string& owner, const std::string& id,
+                        const std::vector<std::string>& names);
+
   /// What an agent turn needs of its project, made ready: the dir (restored if missing), its
   /// installed skills re-synced with the source and the project's enabled list (so a change made
   /// since the last turn applies), and the settings view. Skills that cannot be listed leave the
@@ -87,6 +97,8 @@ class ProjectService {
     std::filesystem::path stateDir;
     nlohmann::json settings;
     std::vector<SkillsInstaller::Skill> enabledSkills;
+    /// MCP tools off in this project (ToolGate): the turn's /mcp token does not see them.
+    std::set<std::string> disabledTools;
   };
   /// kNo only reads: the enabled skills as the source lists them, the installed ones untouched.
   enum class SkillsSync { kYes, kNo };

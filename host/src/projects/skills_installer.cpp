@@ -74,7 +74,10 @@ SkillsInstaller::Listing SkillsInstaller::list() const {
         !s.value("dir", json()).is_string()) {
       continue;
     }
-    Skill skill{s["name"], s.value("description", ""), fs::path(s["dir"].get<std::string>())};
+    Skill skill{s["name"], s.value("description", ""), fs::path(s["dir"].get<std::string>()), {}};
+    for (const json& tool : s.value("tools", json::array())) {
+      if (tool.is_string()) skill.tools.push_back(tool.get<std::string>());
+    }
     // The name becomes a directory: the same rule as project ids.
     if (!ProjectPaths::validId(skill.name)) {
       logging::get("skills")->warn("skipping skill with unusable name '{}'", skill.name);

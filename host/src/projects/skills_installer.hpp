@@ -21,6 +21,9 @@ class SkillsInstaller {
     std::string name;
     std::string description;
     std::filesystem::path dir;  // the source folder
+    /// MCP tools the skill gates (SKILL.md `devkit-tools`): off in a project where no skill
+    /// naming them is enabled.
+    std::vector<std::string> tools;
   };
   /// A folder of the source that is not a valid skill (the source says why).
   struct Invalid {

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ struct RunBinding {
   /// calls act on behalf of the user; empty when the host has none (the plugin's credentials are
   /// used). A secret: held in memory for the run only, never logged or stored.
   std::string databricksToken;
+  /// The project's MCP tools that are off for this run (projects::ToolGate, fixed when the turn
+  /// starts): tools/list leaves them out and tools/call refuses them.
+  std::set<std::string> disabledTools;
 };
 
 /// The bearer tokens the host gives the embedded agent for its /mcp calls.

@@ -172,7 +172,8 @@ std::shared_ptr<Run> RunService::invoke(const identity::User& user, const json& 
     std::lock_guard lock(mutex_);
     entries_[runId] = entry;
   }
-  tokens_.bind({user.email, projectId, conversationId, runId, user.accessToken});
+  tokens_.bind(
+      {user.email, projectId, conversationId, runId, user.accessToken, turn.disabledTools});
 
   const json request = turnRequest(user, turn, conversation, info, message);
   std::weak_ptr<Entry> weak = entry;
@@ -474,6 +475,14 @@ void RunService::setMcpUrl(const std::string& url) {
 }
 
 void RunService::noteToolProgress(const std::string& runId, json data) {
+  appendToLive(runId, "tool_progress", std::move(data));
+}
+
+void RunService::noteToolCall(const std::string& runId, json data) {
+  appendToLive(runId, "mcp_call", std::move(data));
+}
+
+void RunService::appendToLive(const std::string& runId, const char* type, json data) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard lock(mutex_);
@@ -482,7 +491,7 @@ void RunService::noteToolProgress(const std::string& runId, json data) {
     entry = it->second;
   }
   stripNulCharacters(data);
-  entry->run->append("tool_progress", data);
+  entry->run->append(type, data);
 }
 
 bool RunService::isLive(const std::string& runId) const {

@@ -99,6 +99,9 @@ class RunService {
   /// Appends a `tool_progress` event (an MCP tool's progress, docs/events.md) to a live run;
   /// ignored when the run is not live.
   void noteToolProgress(const std::string& runId, nlohmann::json data);
+  /// Appends an `mcp_call` event (the host's record of one /mcp tool call: tool, plugin, outcome,
+  /// duration) to a live run; ignored when the run is not live.
+  void noteToolCall(const std::string& runId, nlohmann::json data);
 
   /// Whether the run is live (started and not yet done).
   bool isLive(const std::string& runId) const;
@@ -109,6 +112,8 @@ class RunService {
   static constexpr size_t kMaxMessageBytes = 256 * 1024;
 
  private:
+  /// Appends a host event to a live run; ignored when the run is not live (or unknown).
+  void appendToLive(const std::string& runId, const char* type, nlohmann::json data);
   struct Entry {
     std::shared_ptr<Run> run;
     std::unique_ptr<LiveRuns::Lease> lease;

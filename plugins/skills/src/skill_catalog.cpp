@@ -28,10 +28,16 @@ std::string listingJson(const Snapshot& s) {
   for (const SkillReport& r : s.skills) {
     json::Array files;
     for (const std::string& f : r.files) files.push_back(f);
-    skills.push_back(json::Object{{"name", r.name},
-                                  {"description", r.description},
-                                  {"dir", pathText(r.dir)},
-                                  {"files", std::move(files)}});
+    json::Object skill{{"name", r.name},
+                       {"description", r.description},
+                       {"dir", pathText(r.dir)},
+                       {"files", std::move(files)}};
+    if (!r.tools.empty()) {
+      json::Array tools;
+      for (const std::string& t : r.tools) tools.push_back(t);
+      skill.emplace_back("tools", std::move(tools));
+    }
+    skills.push_back(std::move(skill));
   }
   json::Array invalid;
   for (const SkillReport& r : s.invalid) {

@@ -263,6 +263,14 @@ void checkSkillMd(const fs::path& dir, SkillReport& report) {
       report.errors.push_back({kSkillFile, r});
     }
   }
+  if (fm.fields.count("devkit-tools") != 0) {
+    std::string value;
+    if (textField("devkit-tools", value)) {
+      for (const std::string& r : parseGatedTools(value, report.tools)) {
+        report.errors.push_back({kSkillFile, r});
+      }
+    }
+  }
   if (trimmedEmpty(fm.body)) {
     report.errors.push_back({kSkillFile, "has no instructions after the front matter"});
   } else {
@@ -342,6 +350,39 @@ std::vector<std::string> nameProblems(std::string_view name) {
     }
   }
   return out;
+}
+
+std::vector<std::string> parseGatedTools(std::string_view value, std::vector<std::string>& tools) {
+  std::vector<std::string> problems;
+  std::string current;
+  const auto take = [&] {
+    if (current.empty()) return;
+    if (current.size() > 128) {
+      problems.push_back("devkit-tools: the tool name '" + current.substr(0, 40) +
+                         "...' is longer than 128 bytes");
+    } else if (std::find(tools.begin(), tools.end(), current) == tools.end()) {
+      tools.push_back(current);
+    }
+    current.clear();
+  };
+  for (const char c : value) {
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+      take();
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.') {
+      current.push_back(c);
+    } else {
+      problems.push_back(std::string("devkit-tools: '") + toValidUtf8(std::string(1, c)) +
+                         "' cannot be part of a tool name (letters, digits, '_', '-' and '.'; "
+                         "separate names with commas or spaces)");
+      return problems;
+    }
+  }
+  take();
+  if (tools.empty() && problems.empty()) {
+    problems.push_back("devkit-tools names no tool; remove it or list tool names");
+  }
+  return problems;
 }
 
 std::vector<std::string> descriptionProblems(std::string_view description) {

@@ -31,6 +31,9 @@ struct SkillReport {
   std::string name;                // as read from the front matter, when it is text
   std::string description;         // likewise
   std::vector<std::string> files;  // relative, '/'-separated; SKILL.md first, then sorted
+  /// MCP tools this skill gates (front matter `devkit-tools`, optional): a project has them only
+  /// while a skill naming them is enabled there. In file order, without duplicates.
+  std::vector<std::string> tools;
   std::vector<Problem> errors;
   bool valid() const { return errors.empty(); }
 };
@@ -42,6 +45,9 @@ SkillReport validateSkillDir(const std::filesystem::path& dir);
 std::vector<std::string> nameProblems(std::string_view name);
 /// The reasons `description` breaks the description rules (empty when it is fine).
 std::vector<std::string> descriptionProblems(std::string_view description);
+/// Splits a `devkit-tools` value (tool names separated by commas and/or spaces) into `tools`;
+/// returns the problems (a name outside [A-Za-z0-9_.-], over 128 bytes, or no name at all).
+std::vector<std::string> parseGatedTools(std::string_view value, std::vector<std::string>& tools);
 
 /// True when `s` is well-formed UTF-8 without NUL bytes; otherwise `badOffset` gets the offset of
 /// the first offending byte.

@@ -38,7 +38,7 @@ extern "C" {
 /* Breaking change: the host refuses a plugin whose abi_major differs from its own. */
 #define DK_ABI_MAJOR 1u
 /* Append-only additions: the host refuses a plugin whose abi_minor is newer than its own. */
-#define DK_ABI_MINOR 0u
+#define DK_ABI_MINOR 1u
 
 /* Per-kind interface versions. A plugin states, per kind it provides, the interface version it was
  * built against; the host refuses a kind whose version is newer than the one it implements. 0 in a
@@ -237,6 +237,13 @@ typedef struct dk_tool_call {
    * concurrently. */
   const dk_sink* progress;
   const dk_cancel* cancel; /* poll between units of work; return DK_ERR_CANCELLED once set */
+  /* ABI 1.1. log: each write is one JSON object {"level", "data", "logger"?}, an MCP log message
+   * for the calling client (notifications/message): level is one of "debug", "info", "notice",
+   * "warning", "error", "critical", "alert", "emergency"; data is any JSON value. The host drops
+   * messages below the level the client set with logging/setLevel and never logs them itself, so
+   * they must not carry credentials either. Same threading as progress. A 1.0 host passes a
+   * shorter struct: read this field only when struct_size covers it (the C++ SDK does). */
+  const dk_sink* log;
 } dk_tool_call;
 
 typedef struct dk_tool_provider_vtbl {
@@ -270,7 +277,8 @@ typedef struct dk_tool_provider_vtbl {
 typedef struct dk_skills_source_vtbl {
   uint32_t struct_size;
 
-  /* Writes {"skills": [{"name", "description", "dir" (absolute), "files": ["SKILL.md", ...]}],
+  /* Writes {"skills": [{"name", "description", "dir" (absolute), "files": ["SKILL.md", ...],
+   *                     "tools"?: [MCP tool names the skill gates (SKILL.md `devkit-tools`)]}],
    *         "invalid": [{"path", "reason", "file"?, "errors"?: [{"file", "reason"}]}]}: every
    * valid skill, and every rejected folder (absolute path) with why ("reason": the first problem,
    * "file": where, relative to the folder; "errors": all of them). THREADING: thread-safe. */

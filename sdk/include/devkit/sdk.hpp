@@ -164,6 +164,9 @@ struct ToolCall {
   std::string_view contextJson;  // carries credentials: never log it
   Sink progress;                 // one JSON object per write
   CancelToken cancel;
+  /// MCP log messages for the client, one {"level", "data", "logger"?} object per write (ABI
+  /// 1.1); invalid (writes return false) on a 1.0 host. Same threading as progress.
+  Sink log;
 };
 
 /// Tool provider kind. THREADING: listTools and callTool are called concurrently.
@@ -316,8 +319,10 @@ struct ToolProviderGlue {
           call->struct_size < offsetof(dk_tool_call, cancel) + sizeof(call->cancel)) {
         throw Error(DK_ERR_INVALID_ARGUMENT, "malformed dk_tool_call");
       }
-      ToolCall c{toView(call->name), toView(call->arguments_json), toView(call->context_json),
-                 Sink(call->progress), CancelToken(call->cancel)};
+      const bool hasLog = call->struct_size >= offsetof(dk_tool_call, log) + sizeof(call->log);
+      ToolCall c{toView(call->name),         toView(call->arguments_json),
+                 toView(call->context_json), Sink(call->progress),
+                 CancelToken(call->cancel),  Sink(hasLog ? call->log : nullptr)};
       emit(out, static_cast<Impl*>(self)->callTool(c));
     });
   }

@@ -294,7 +294,7 @@ class ToolProviderHandle : public InstanceHandle<dk_tool_provider_vtbl> {
   }
   CallResult call(std::string_view name, std::string_view argsJson,
                   std::string_view contextJson = "{}", const dk_sink* progress = nullptr,
-                  const dk_cancel* cancel = nullptr) const {
+                  const dk_cancel* cancel = nullptr, const dk_sink* log = nullptr) const {
     CollectingSink out, err;
     CancelFlag never;
     dk_tool_call c{};
@@ -304,6 +304,7 @@ class ToolProviderHandle : public InstanceHandle<dk_tool_provider_vtbl> {
     c.context_json = str(contextJson);
     c.progress = progress;
     c.cancel = cancel != nullptr ? cancel : never.get();
+    c.log = log;
     CallResult r;
     r.status = vtbl_->call_tool(self_, &c, out.get(), err.get());
     r.output = out.text();
