@@ -67,7 +67,9 @@ TEST_F(DatabricksApi, ListsWhatTheSignedInUserSeesWithTheirOwnToken) {
   EXPECT_EQ(clusters["items"][0]["name"], "alice-cluster");
   for (const json& c : clusters["items"]) EXPECT_NE(c["id"], "0303-job");
   // Every call reached the workspace with alice's own token.
-  for (const json& c : fake().calls()) EXPECT_EQ(c["token"], "dapi-alice") << c.dump();
+  const json calls = fake().calls();
+  ASSERT_FALSE(calls.empty());
+  for (const json& c : calls) EXPECT_EQ(c["token"], "dapi-alice") << c.dump();
 }
 
 TEST_F(DatabricksApi, BadRequestsAndOtherUsersProjectsAreRefused) {

@@ -27,7 +27,8 @@ using namespace std::chrono_literals;
 /// "log" writes one log message per level, then answers.
 class SlowProvider : public core::ToolProvider {
  public:
-  explicit SlowProvider(std::vector<std::string> names = {"quick", "slow", "log"}) {
+  explicit SlowProvider(std::vector<std::string> names = {"quick", "slow", "log", "badflag",
+                                                          "badblock"}) {
     for (const auto& name : names) {
       tools_.push_back({{"name", name}, {"inputSchema", {{"type", "object"}}}});
     }
@@ -43,6 +44,12 @@ class SlowProvider : public core::ToolProvider {
         return {DK_ERR_CANCELLED, "", "cancelled"};
       }
       return {DK_OK, R"({"content":[{"type":"text","text":"slow done"}]})", ""};
+    }
+    if (request.name == "badflag") {  // isError must be a boolean
+      return {DK_OK, R"({"content":[{"type":"text","text":"x"}],"isError":"false"})", ""};
+    }
+    if (request.name == "badblock") {  // a content block's type must be a string
+      return {DK_OK, R"({"content":[{"type":1,"text":"x"}]})", ""};
     }
     if (request.name == "log") {
       for (const char* level : {"debug", "info", "warning", "error"}) {
@@ -202,8 +209,8 @@ TEST_F(LongCalls, WithoutALimitCallsAreWaitedForAndTheToolIsNotListed) {
             -32602);
   make(1s);
   const auto withLimit = listed(context_);
-  EXPECT_EQ(withLimit,
-            (std::vector<std::string>{"check_operation_status", "log", "quick", "slow"}));
+  EXPECT_EQ(withLimit, (std::vector<std::string>{"badblock", "badflag", "check_operation_status",
+                                                 "log", "quick", "slow"}));
 }
 
 TEST_F(LongCalls, AProviderToolNamedLikeTheHostsOwnStopsStartup) {
@@ -215,6 +222,56 @@ TEST_F(LongCalls, AProviderToolNamedLikeTheHostsOwnStopsStartup) {
   options.operationAfter = 0ms;  // the host's tool is off: the name is free
   EXPECT_NO_THROW(
       McpServer(std::make_shared<ToolCatalog>(ToolCatalog({{"clash", clash}})), options));
+}
+
+TEST_F(LongCalls, AMalformedResultOnTheCallsThreadIsAnInternalErrorNotACrash) {
+  make(5s);  // the call runs on its own thread
+  for (const char* tool : {"badflag", "badblock"}) {
+    const json r = call(tool);
+    EXPECT_EQ(r["error"].value("code", 0), -32603) << r;
+    EXPECT_NE(r["error"].value("message", "").find("not a CallToolResult"), std::string::npos);
+  }
+  EXPECT_EQ(text(call("quick", json::object(), 2)), "ok");
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(calls_[0]["data"]["outcome"], "invalid result");
+}
+
+TEST_F(LongCalls, CallsPastTheRunningLimitAreRefusedUntilOneEnds) {
+  provider_ = std::make_shared<SlowProvider>();
+  McpServer::Options options;
+  options.operationAfter = 100ms;
+  options.maxRunningCalls = 1;
+  server_ = std::make_unique<McpServer>(
+      std::make_shared<ToolCatalog>(ToolCatalog({{"fake", provider_}})), options);
+  context_.userEmail = "alice@example.com";
+  const json first = call("slow");  // becomes an operation, still running
+  ASSERT_EQ(first["result"]["structuredContent"]["status"], "running") << first;
+  const json refused = call("quick", json::object(), 2);
+  EXPECT_EQ(refused["error"].value("code", 0), -32603) << refused;
+  EXPECT_NE(refused["error"].value("message", "").find("too many tool calls"), std::string::npos);
+  provider_->release = true;
+  const std::string op = first["result"]["structuredContent"]["operation_id"];
+  EXPECT_EQ(text(call("check_operation_status", {{"operation_id", op}, {"wait_s", 10}}, 3)),
+            "slow done");
+  json again;
+  for (int i = 0; i < 200; ++i) {  // the thread lets go of its slot right after the result
+    again = call("quick", json::object(), 4);
+    if (again.contains("result")) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(text(again), "ok") << again;
+}
+
+TEST_F(LongCalls, ShutdownCancelsRunningCallsAndRefusesNewOnes) {
+  make(100ms);
+  const std::string op = call("slow")["result"]["structuredContent"]["operation_id"];
+  EXPECT_TRUE(server_->shutdown(5s));
+  EXPECT_TRUE(provider_->cancelled.load());
+  const json refused = call("quick", json::object(), 2);
+  EXPECT_EQ(refused["error"].value("code", 0), -32603) << refused;
+  EXPECT_NE(refused["error"].value("message", "").find("shutting down"), std::string::npos);
+  const json result = call("check_operation_status", {{"operation_id", op}, {"wait_s", 0}}, 3);
+  EXPECT_NE(text(result).find("cancelled"), std::string::npos) << result;
 }
 
 TEST_F(LongCalls, LogMessagesReachTheClientFromTheSessionsLevelUp) {
@@ -246,14 +303,14 @@ TEST_F(LongCalls, LogMessagesReachTheClientFromTheSessionsLevelUp) {
 TEST_F(LongCalls, DisabledToolsAreNotListedAndRefused) {
   make(0ms);
   CallContext gated = context_;
-  gated.disabledTools = {"slow", "log"};
+  gated.disabledTools = {"slow", "log", "badflag", "badblock"};
   EXPECT_EQ(listed(gated), (std::vector<std::string>{"quick"}));
   const json refused = call("log", json::object(), 1, &gated);
   EXPECT_EQ(refused["error"].value("code", 0), -32602);
   EXPECT_NE(refused["error"].value("message", "").find("turned off in this project"),
             std::string::npos);
   EXPECT_EQ(text(call("quick", json::object(), 2, &gated)), "ok");
-  EXPECT_EQ(listed(context_).size(), 3u);  // another caller's project is unaffected
+  EXPECT_EQ(listed(context_).size(), 5u);  // another caller's project is unaffected
 }
 
 TEST(ArgumentCheck, FollowsLocalRefsAndSurvivesCyclesAndDanglingOnes) {

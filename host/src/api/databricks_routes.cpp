@@ -80,6 +80,7 @@ void registerDatabricksRoutes(http::Router& router, ApiContext& api) {
     context.projectDir = api.projects.paths().projectDir(context.projectId).string();
     context.databricksHost = api.config.auth.workspaceUrl;
     context.databricksToken = user.accessToken;
+    context.waitForResult = true;  // a REST answer has no check_operation_status to come back to
     mcp::Session session;
     const json message = {{"jsonrpc", "2.0"},
                           {"id", 1},
@@ -94,8 +95,11 @@ void registerDatabricksRoutes(http::Router& router, ApiContext& api) {
       std::string why = "the Databricks workspace did not answer";
       if (answer && answer->contains("error")) {
         why = (*answer)["error"].value("message", why);
-      } else if (result.is_object() && result.contains("content") && !result["content"].empty()) {
-        why = result["content"][0].value("text", why);
+      } else if (result.is_object() && result.contains("content") && result["content"].is_array() &&
+                 !result["content"].empty() && result["content"][0].is_object() &&
+                 result["content"][0].contains("text") &&
+                 result["content"][0]["text"].is_string()) {
+        why = result["content"][0]["text"];
       }
       logging::get("api")->warn("{} for {}: {}", listing.tool, user.email, why);
       throw core::Failure(core::FailureKind::kUnavailable, "databricks_unavailable", why);

@@ -128,6 +128,8 @@ bool Host::stop() {
   if (server_) {
     clean = server_->stop(std::chrono::seconds(config_.server.shutdownTimeoutS));
   }
+  // Tool calls still running in the background (operations) stop before their plugins go.
+  clean = mcpServer_->shutdown(std::chrono::seconds(config_.server.shutdownTimeoutS)) && clean;
   // Runs next: each is interrupted and stored (the agent and storage plugins are still up).
   agentRuns_->shutdown(std::chrono::seconds(config_.server.shutdownTimeoutS));
   if (backups_) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <system_error>
 #include <thread>
 
 #include "logging/logging.hpp"
@@ -128,13 +130,22 @@ McpServer::McpServer(std::shared_ptr<const ToolCatalog> catalog, Options options
   }
 }
 
-McpServer::~McpServer() {
-  operations_.cancelAll();
+bool McpServer::shutdown(std::chrono::milliseconds timeout) {
   std::unique_lock lock(threads_->mutex);
-  if (!threads_->idle.wait_for(lock, std::chrono::seconds(10),
-                               [&] { return threads_->running == 0; })) {
-    logging::get("mcp")->error("{} tool calls did not stop within 10 s of shutdown",
-                               threads_->running);
+  threads_->closed = true;
+  for (auto& [key, flag] : threads_->flags) flag->store(true);
+  if (threads_->idle.wait_for(lock, timeout, [&] { return threads_->running == 0; })) return true;
+  logging::get("mcp")->error("{} tool calls did not stop within {} ms of shutdown",
+                             threads_->running, timeout.count());
+  return false;
+}
+
+McpServer::~McpServer() {
+  if (!shutdown(std::chrono::seconds(10))) {
+    // Their threads still use this object and their plugins: ending the process is the only
+    // safe way on (the host exits right after).
+    logging::get("mcp")->critical("tool calls outlived the shutdown; exiting now");
+    std::_Exit(70);
   }
 }
 
@@ -284,14 +295,16 @@ json McpServer::listTools(const json& params, const CallContext& context) const 
 
 /// What a call shares between the request's handler and the thread the provider runs on.
 struct McpServer::CallState {
-  std::mutex mutex;
+  std::mutex mutex;  // done, response, operationId, lastProgress
   std::condition_variable finished;
   bool done = false;
   std::optional<json> response;
-  /// Empty once the handler has answered (the call became an operation): nobody is listening.
-  Notify notify;
   std::string operationId;
   json lastProgress;  // handed to the operation when the call becomes one
+  /// Its own lock: a notification can block on a slow client, and must not hold up the handler's
+  /// deadline. Empty once the handler has answered (the call became an operation).
+  std::mutex notifyMutex;
+  Notify notify;
 };
 
 std::optional<json> McpServer::callTool(const json& id, const json& params, Session& session,
@@ -347,7 +360,7 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
   request->contextJson = contextJson.dump();
   const auto logFloor = std::find(kLogLevels.begin(), kLogLevels.end(), session.logLevel());
   const auto send = [state](json note) {
-    std::lock_guard lock(state->mutex);
+    std::lock_guard lock(state->notifyMutex);
     if (state->notify) state->notify(note);
   };
   request->onProgress = [this, state, send, progressToken, toolUseId, started,
@@ -383,8 +396,8 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
   request->onLog = [send, logFloor](std::string_view text) {
     json message = json::parse(text, nullptr, false);
     if (!message.is_object()) return true;  // malformed messages are dropped
-    const auto level =
-        std::find(kLogLevels.begin(), kLogLevels.end(), message.value("level", std::string()));
+    if (!message.contains("level") || !message["level"].is_string()) return true;
+    const auto level = std::find(kLogLevels.begin(), kLogLevels.end(), message["level"]);
     if (level == kLogLevels.end() || !message.contains("data") || level < logFloor) return true;
     json note = {{"level", *level}, {"data", std::move(message["data"])}};
     if (message.contains("logger") && message["logger"].is_string()) {
@@ -401,39 +414,65 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
     ~EndCall() { session.endCall(id); }
   } endCall{session, id};
 
-  if (options_.operationAfter.count() <= 0) {
-    return runCall(*entry, id, *request, context, toolUseId, state);
-  }
+  // Counted (and cancellable at shutdown) from here until the call's thread is done.
+  uint64_t key = 0;
   {
     std::lock_guard lock(threads_->mutex);
-    ++threads_->running;
-  }
-  std::thread([this, entry, id, request, context, state, cancelled, threads = threads_, toolUseId] {
-    std::optional<json> response = runCall(*entry, id, *request, context, toolUseId, state);
-    {
-      std::lock_guard lock(state->mutex);
-      if (state->operationId.empty()) {
-        state->response = std::move(response);
-      } else {
-        // Nobody waits for the response any more: the operation keeps it as a CallToolResult.
-        json result;
-        if (response && response->contains("result")) {
-          result = std::move((*response)["result"]);
-        } else {
-          const std::string text =
-              response ? (*response)["error"].value("message", std::string("the call failed"))
-                       : std::string("the call was cancelled");
-          result = {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
-        }
-        operations_.finish(state->operationId, std::move(result));
-      }
-      state->done = true;
+    if (threads_->closed) throw RpcError(kInternalError, "the server is shutting down");
+    if (threads_->running >= options_.maxRunningCalls) {
+      throw RpcError(kInternalError, "too many tool calls are running (" +
+                                         std::to_string(options_.maxRunningCalls) +
+                                         "); try again when some have finished");
     }
-    state->finished.notify_all();
+    ++threads_->running;
+    key = ++threads_->nextKey;
+    threads_->flags[key] = cancelled;
+  }
+  const auto release = [threads = threads_, key] {
     std::lock_guard lock(threads->mutex);
+    threads->flags.erase(key);
     --threads->running;
     threads->idle.notify_all();
-  }).detach();
+  };
+
+  const bool inline_ = options_.operationAfter.count() <= 0 || context.waitForResult;
+  // The body of the call's thread (or of this one, inline). Never throws.
+  auto work = [this, entry, id, request, context, state, toolUseId] {
+    CallEnd end = runCall(*entry, id, *request, toolUseId);
+    std::lock_guard lock(state->mutex);
+    recordCall(context, std::move(end.record), state->operationId);
+    if (state->operationId.empty()) {
+      state->response = std::move(end.response);
+    } else {
+      // Nobody waits for the response any more: the operation keeps it as a CallToolResult.
+      json result;
+      if (end.response && end.response->contains("result")) {
+        result = std::move((*end.response)["result"]);
+      } else {
+        const std::string text = end.response
+                                     ? (*end.response)["error"].value("message", "the call failed")
+                                     : std::string("the call was cancelled");
+        result = {{"content", {{{"type", "text"}, {"text", text}}}}, {"isError", true}};
+      }
+      operations_.finish(state->operationId, std::move(result));
+    }
+    state->done = true;
+  };
+  if (inline_) {
+    work();
+    release();
+    return std::move(state->response);
+  }
+  try {
+    std::thread([work, release, state] {
+      work();
+      state->finished.notify_all();
+      release();
+    }).detach();
+  } catch (const std::system_error& e) {
+    release();
+    throw RpcError(kInternalError, std::string("no thread for the tool call: ") + e.what());
+  }
 
   std::unique_lock lock(state->mutex);
   if (state->finished.wait_for(lock, options_.operationAfter, [&] { return state->done; })) {
@@ -441,98 +480,109 @@ std::optional<json> McpServer::callTool(const json& id, const json& params, Sess
   }
   // Past the limit: answer now with an operation id; the call goes on and check_operation_status
   // reads its result. From here on its notifications have no reader.
-  state->notify = nullptr;
   state->operationId = operations_.start(context.userEmail + "\n" + context.projectId,
                                          request->name, cancelled, started);
   if (!state->lastProgress.is_null()) operations_.progress(state->operationId, state->lastProgress);
+  const std::string operationId = state->operationId;
   const double waited = std::chrono::duration<double>(options_.operationAfter).count();
-  logging::get("mcp")->info("tool call {} run {}: still running after {} s, now operation {}",
-                            request->name, context.runId.empty() ? "-" : context.runId, waited,
-                            state->operationId);
-  if (!context.runId.empty() && options_.onRunCall) {
-    json record = {{"tool_name", request->name},
-                   {"plugin", entry->pluginId},
-                   {"outcome", "operation"},
-                   {"duration_ms", static_cast<int64_t>(waited * 1000)},
-                   {"operation_id", state->operationId}};
-    if (toolUseId.is_string()) record["tool_use_id"] = toolUseId;
-    options_.onRunCall(context.runId, std::move(record));
+  json record = {{"tool_name", request->name},
+                 {"plugin", entry->pluginId},
+                 {"outcome", "operation"},
+                 {"duration_ms", static_cast<int64_t>(waited * 1000)}};
+  if (toolUseId.is_string()) record["tool_use_id"] = toolUseId;
+  recordCall(context, std::move(record), operationId);  // under the lock: before the call's end
+  lock.unlock();
+  {
+    std::lock_guard notifying(state->notifyMutex);
+    state->notify = nullptr;
   }
   char text[512];
   std::snprintf(text, sizeof text,
                 "%s is still running after %.0f s. It goes on in the background as operation %s: "
                 "call %s with {\"operation_id\": \"%s\"} to wait for its result (it waits up to "
                 "30 s per call; call it again while it is running).",
-                request->name.c_str(), waited, state->operationId.c_str(), kCheckOperationTool,
-                state->operationId.c_str());
+                request->name.c_str(), waited, operationId.c_str(), kCheckOperationTool,
+                operationId.c_str());
   return rpcResult(id, {{"content", {{{"type", "text"}, {"text", text}}}},
                         {"structuredContent",
-                         {{"operation_id", state->operationId},
+                         {{"operation_id", operationId},
                           {"status", "running"},
                           {"tool", request->name},
                           {"elapsed_s", waited}}}});
 }
 
-std::optional<json> McpServer::runCall(const ToolEntry& entry, const json& id,
-                                       core::ToolCallRequest& request, const CallContext& context,
-                                       const json& toolUseId,
-                                       const std::shared_ptr<CallState>& state) {
+McpServer::CallEnd McpServer::runCall(const ToolEntry& entry, const json& id,
+                                      core::ToolCallRequest& request, const json& toolUseId) {
   const auto started = std::chrono::steady_clock::now();
   core::CallOutcome outcome;
   try {
     outcome = entry.provider->callTool(request);
   } catch (const std::exception& e) {
-    outcome.status = DK_ERR_INTERNAL;
-    outcome.error = e.what();
+    outcome = {DK_ERR_INTERNAL, "", e.what()};
+  } catch (...) {
+    outcome = {DK_ERR_INTERNAL, "", "unknown exception"};
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
 
   std::string outcomeText;
-  std::optional<json> response;
+  CallEnd end;
+  const auto invalid = [&] {
+    outcomeText = "invalid result";
+    end.response = rpcError(id, kInternalError,
+                            "internal error: plugin " + entry.pluginId +
+                                " returned a result that is not a CallToolResult");
+  };
   if (outcome.ok()) {
     json result = json::parse(outcome.output, nullptr, false);
-    if (!result.is_object() || !result.contains("content") || !result["content"].is_array()) {
-      outcomeText = "invalid result";
-      response = rpcError(id, kInternalError,
-                          "internal error: plugin " + entry.pluginId +
-                              " returned a result that is not a CallToolResult");
+    if (!result.is_object() || !result.contains("content") || !result["content"].is_array() ||
+        (result.contains("isError") && !result["isError"].is_boolean())) {
+      invalid();
     } else {
-      outcomeText = result.value("isError", false) ? "tool error" : "ok";
-      response = rpcResult(id, capResult(std::move(result)));
+      try {
+        outcomeText = result.value("isError", false) ? "tool error" : "ok";
+        end.response = rpcResult(id, capResult(std::move(result)));
+      } catch (const std::exception&) {
+        invalid();  // a content block of the wrong shape
+      }
     }
   } else if (outcome.status == DK_ERR_CANCELLED ||
              (request.cancelled != nullptr && request.cancelled->load())) {
     outcomeText = "cancelled";  // a cancelled request gets no response
   } else if (outcome.status == DK_ERR_INVALID_ARGUMENT || outcome.status == DK_ERR_NOT_FOUND) {
     outcomeText = "refused";
-    response =
+    end.response =
         rpcError(id, kInvalidParams, outcome.error.empty() ? "invalid params" : outcome.error);
   } else {
     outcomeText = "failed";
-    response = rpcError(id, kInternalError,
-                        "internal error: tool " + request.name + " failed" +
-                            (outcome.error.empty() ? "" : ": " + outcome.error));
+    end.response = rpcError(id, kInternalError,
+                            "internal error: tool " + request.name + " failed" +
+                                (outcome.error.empty() ? "" : ": " + outcome.error));
   }
-  std::string operationId;
-  {
-    std::lock_guard lock(state->mutex);
-    operationId = state->operationId;
-  }
-  logging::get("mcp")->info("tool call {} ({}) run {}: {} in {} ms{}", request.name, entry.pluginId,
-                            context.runId.empty() ? "-" : context.runId, outcomeText, ms,
+  end.record = {{"tool_name", request.name},
+                {"plugin", entry.pluginId},
+                {"outcome", outcomeText},
+                {"duration_ms", ms}};
+  if (toolUseId.is_string()) end.record["tool_use_id"] = toolUseId;
+  return end;
+}
+
+void McpServer::recordCall(const CallContext& context, json record,
+                           const std::string& operationId) const {
+  logging::get("mcp")->info("tool call {} ({}) run {}: {} in {} ms{}",
+                            record.value("tool_name", ""), record.value("plugin", ""),
+                            context.runId.empty() ? "-" : context.runId,
+                            record.value("outcome", ""), record.value("duration_ms", int64_t{0}),
                             operationId.empty() ? "" : " (operation " + operationId + ")");
-  if (!context.runId.empty() && options_.onRunCall) {
-    json record = {{"tool_name", request.name},
-                   {"plugin", entry.pluginId},
-                   {"outcome", outcomeText},
-                   {"duration_ms", ms}};
-    if (toolUseId.is_string()) record["tool_use_id"] = toolUseId;
-    if (!operationId.empty()) record["operation_id"] = operationId;
+  if (context.runId.empty() || !options_.onRunCall) return;
+  if (!operationId.empty()) record["operation_id"] = operationId;
+  try {
     options_.onRunCall(context.runId, std::move(record));
+  } catch (const std::exception& e) {
+    logging::get("mcp")->warn("recording a tool call of run {} failed: {}", context.runId,
+                              e.what());
   }
-  return response;
 }
 
 json McpServer::checkOperation(const json& arguments, const CallContext& context) {

@@ -30,6 +30,9 @@ struct CallContext {
   /// the host has no token for the user (the provider then uses its own credentials). Secret.
   std::string databricksHost;
   std::string databricksToken;
+  /// Wait for the result however long the call takes (no operation): for the host's own callers
+  /// (the REST API), which have no check_operation_status to come back with.
+  bool waitForResult = false;
   /// Tools that are off for this caller (the project's, projects::ToolGate): not listed, and
   /// refused when called.
   std::set<std::string> disabledTools;
@@ -84,6 +87,9 @@ class McpServer {
     /// A call still running after this long is answered with an operation id and goes on in the
     /// background (check_operation_status); 0 waits for every call.
     std::chrono::milliseconds operationAfter{0};
+    /// Calls running at once (on their own threads, operations included); more are refused with
+    /// -32603 until some end, so a client cannot pile up threads and workspace calls.
+    size_t maxRunningCalls = 256;
   };
 
   /// The host's own tool that reads a long call's result (listed when operationAfter > 0).
@@ -95,8 +101,11 @@ class McpServer {
 
   /// Throws plugins::PluginError when a provider lists a tool named like the host's own.
   McpServer(std::shared_ptr<const ToolCatalog> catalog, Options options);
-  /// Cancels the calls still running in the background and waits (up to 10 s) for them to return,
-  /// so no provider is called after the host destroys it.
+  /// Cancels the calls still running on their own threads and waits up to `timeout` for them to
+  /// return; false when some did not (the host then must not destroy the plugins). Later calls
+  /// are refused. Idempotent.
+  bool shutdown(std::chrono::milliseconds timeout);
+  /// shutdown(10 s) if nobody called it.
   ~McpServer();
   McpServer(const McpServer&) = delete;
   McpServer& operator=(const McpServer&) = delete;
@@ -122,11 +131,18 @@ class McpServer {
   nlohmann::json capResult(nlohmann::json result) const;
   nlohmann::json checkOperation(const nlohmann::json& arguments, const CallContext& context);
   struct CallState;
-  /// Runs the provider's call and builds the JSON-RPC response (nullopt: cancelled).
-  std::optional<nlohmann::json> runCall(const ToolEntry& entry, const nlohmann::json& id,
-                                        core::ToolCallRequest& request, const CallContext& context,
-                                        const nlohmann::json& toolUseId,
-                                        const std::shared_ptr<CallState>& state);
+  /// What one provider call came to: the JSON-RPC response (nullopt: cancelled) and the run's
+  /// record of it ({tool_name, plugin, outcome, duration_ms, tool_use_id?}).
+  struct CallEnd {
+    std::optional<nlohmann::json> response;
+    nlohmann::json record;
+  };
+  /// Runs the provider's call and builds the response; never throws.
+  CallEnd runCall(const ToolEntry& entry, const nlohmann::json& id, core::ToolCallRequest& request,
+                  const nlohmann::json& toolUseId);
+  /// Logs the end of a call and records it in its run, with its operation id if it became one.
+  void recordCall(const CallContext& context, nlohmann::json record,
+                  const std::string& operationId) const;
 
   std::shared_ptr<const ToolCatalog> catalog_;
   Options options_;
@@ -138,6 +154,9 @@ class McpServer {
     std::mutex mutex;
     std::condition_variable idle;
     size_t running = 0;
+    bool closed = false;  // shut down: no new calls
+    uint64_t nextKey = 0;
+    std::map<uint64_t, std::shared_ptr<std::atomic<bool>>> flags;  // cancel flags of running calls
   };
   std::shared_ptr<Threads> threads_ = std::make_shared<Threads>();
 };

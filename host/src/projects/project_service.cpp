@@ -355,7 +355,12 @@ ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner
   turn.stateDir = paths_.stateDir(id);
   turn.settings = settingsOf(turn.project);
   const SkillsInstaller::Listing listing = skills_.list();
+  const json stored = turn.project.value("settings", json::object());
   if (!listing.unavailable.empty()) {
+    // The project's own list applies even when skills cannot gate anything.
+    turn.disabledTools =
+        ToolGate(stored.value("disabled_tools", json()), {}, stored.value("enabled_skills", json()))
+            .disabledTools();
     // Without a skills plugin there is nothing to sync; a failing one is worth a warning.
     if (skills_.hasSource()) {
       logging::get("projects")
@@ -374,9 +379,7 @@ ProjectService::TurnContext ProjectService::prepareTurn(const std::string& owner
     if (SkillsInstaller::isEnabled(enabled, skill.name)) turn.enabledSkills.push_back(skill);
   }
   turn.disabledTools =
-      ToolGate(turn.project.value("settings", json::object()).value("disabled_tools", json()),
-               listing.skills, enabled)
-          .disabledTools();
+      ToolGate(stored.value("disabled_tools", json()), listing.skills, enabled).disabledTools();
   return turn;
 }
 
