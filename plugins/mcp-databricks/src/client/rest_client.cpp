@@ -24,6 +24,19 @@ namespace devkit::databricks {
 
 using devkit::sdk::Error;
 
+// One HTTP request as sent (RestClient::retrying sends it again on a retry).
+struct Exchange {
+  std::string method;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  const std::string* body = nullptr;
+  const std::filesystem::path* bodyFile = nullptr;  // streamed when set
+  std::string contentType;
+  std::chrono::seconds timeout{60};
+  // When set, a 2xx body is streamed here instead of collected.
+  const std::function<bool(const char*, size_t)>* sink = nullptr;
+};
+
 namespace {
 
 // Messages that mean "not processed, try again" whatever the status (§1.6).
@@ -105,18 +118,6 @@ std::chrono::seconds retryAfter(const Response& response) {
   }
   return std::chrono::seconds(std::stoi(value));
 }
-
-struct Exchange {
-  std::string method;
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
-  const std::string* body = nullptr;
-  const std::filesystem::path* bodyFile = nullptr;  // streamed when set
-  std::string contentType;
-  std::chrono::seconds timeout{60};
-  // When set, a 2xx body is streamed here instead of collected.
-  const std::function<bool(const char*, size_t)>* sink = nullptr;
-};
 
 // One HTTP exchange. Throws ApiError(0, ...) when no answer arrives.
 Response exchange(const Exchange& x) {
@@ -314,42 +315,55 @@ Response RestClient::send(const Request& request) {
     x.body = &request.rawBody;
     x.contentType = request.contentType;
   }
+  for (const auto& header : request.headers) x.headers.push_back(header);
+  if (request.sink) x.sink = &request.sink;
+  return retrying(x, request.idempotent.value_or(request.method != "POST"), /*presigned=*/false);
+}
+
+Response RestClient::retrying(Exchange& x, bool idempotent, bool presigned) {
+  // Bytes already handed to a sink cannot be taken back: only a clean failure is retried.
   size_t delivered = 0;
+  const std::function<bool(const char*, size_t)>* sink = x.sink;
   const std::function<bool(const char*, size_t)> counting = [&](const char* data, size_t n) {
     delivered += n;
-    return request.sink(data, n);
+    return (*sink)(data, n);
   };
-  if (request.sink) x.sink = &counting;
-  const bool idempotent = request.idempotent.value_or(request.method != "POST");
+  if (sink != nullptr) x.sink = &counting;
+  const std::vector<std::pair<std::string, std::string>> given = x.headers;
   const auto deadline = std::chrono::steady_clock::now() + options_.retryBudget;
   bool reauthenticated = false;
   for (int attempt = 1;; ++attempt) {
     options_.cancel.throwIfCancelled();
     x.headers.clear();
-    x.headers.emplace_back("User-Agent", options_.userAgent.empty()
-                                             ? "devkit-mcp-databricks/" DEVKIT_DATABRICKS_VERSION
-                                             : options_.userAgent);
-    x.headers.emplace_back("Accept", "application/json");
-    if (options_.auth) x.headers.emplace_back("Authorization", "Bearer " + options_.auth->token());
-    for (const auto& header : request.headers) x.headers.push_back(header);
+    if (!presigned) {  // a presigned URL gets only its own headers, never the workspace token
+      x.headers.emplace_back("User-Agent", options_.userAgent.empty()
+                                               ? "devkit-mcp-databricks/" DEVKIT_DATABRICKS_VERSION
+                                               : options_.userAgent);
+      x.headers.emplace_back("Accept", "application/json");
+      if (options_.auth) {
+        x.headers.emplace_back("Authorization", "Bearer " + options_.auth->token());
+      }
+    }
+    x.headers.insert(x.headers.end(), given.begin(), given.end());
 
     std::chrono::milliseconds pause{0};
     std::optional<ApiError> failure;
     try {
       Response response = exchange(x);
       if (response.status / 100 == 2) return response;
-      const std::string reason = response.header(":reason");
-      failure =
-          parseApiError(response.status, reason, response.header("content-type"), response.body);
+      failure = presigned ? storageError(response)
+                          : parseApiError(response.status, response.header(":reason"),
+                                          response.header("content-type"), response.body);
       if (response.status == 429 || response.status == 503) {
         pause = retryAfter(response) + jitter();
-      } else if (response.status == 401 && !reauthenticated && options_.auth &&
+      } else if (!presigned && response.status == 401 && !reauthenticated && options_.auth &&
                  options_.auth->kind() == "oauth-m2m") {
         // A cached OAuth token may have been revoked or expired early: fetch a new one once.
         options_.auth->invalidate();
         reauthenticated = true;
         continue;
-      } else if (idempotent && response.status != 500 && transientMessage(response.body)) {
+      } else if (!presigned && idempotent && response.status != 500 &&
+                 transientMessage(response.body)) {
         // Only for idempotent requests: a gateway page saying "Unexpected error" does not prove
         // that a statement, an update or a command was not carried out.
         pause = std::chrono::seconds(std::min(10, attempt)) + jitter();
@@ -357,7 +371,6 @@ Response RestClient::send(const Request& request) {
         throw *failure;
       }
     } catch (const ApiError& e) {
-      // Bytes already handed to a sink cannot be taken back: only a clean failure is retried.
       if (e.status() != 0 || delivered > 0) throw;
       if (!idempotent) {
         throw ApiError(0, e.errorCode(),
@@ -456,33 +469,9 @@ int RestClient::download(const std::string& url,
   x.method = "GET";
   x.url = url;
   x.timeout = options_.timeout;
-  x.headers = headers;  // never the workspace's Authorization: the URL is presigned
-  size_t delivered = 0;
-  const std::function<bool(const char*, size_t)> counting = [&](const char* data, size_t n) {
-    delivered += n;
-    return sink(data, n);
-  };
-  x.sink = &counting;
-  const auto deadline = std::chrono::steady_clock::now() + options_.retryBudget;
-  for (int attempt = 1;; ++attempt) {
-    options_.cancel.throwIfCancelled();
-    std::chrono::milliseconds pause{0};
-    std::optional<ApiError> failure;
-    try {
-      Response response = exchange(x);
-      if (response.status / 100 == 2) return response.status;
-      failure = storageError(response);
-      if (response.status != 429 && response.status != 503) throw *failure;
-      pause = retryAfter(response) + jitter();
-    } catch (const ApiError& e) {
-      // Bytes already handed to the sink cannot be taken back: only a clean failure is retried.
-      if (e.status() != 0 || delivered > 0) throw;
-      failure = e;
-      pause = std::chrono::seconds(std::min(10, attempt)) + jitter();
-    }
-    if (std::chrono::steady_clock::now() + pause > deadline) throw *failure;
-    wait(pause);
-  }
+  x.headers = headers;
+  x.sink = &sink;
+  return retrying(x, /*idempotent=*/true, /*presigned=*/true).status;
 }
 
 }  // namespace devkit::databricks

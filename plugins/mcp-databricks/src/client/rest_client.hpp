@@ -97,6 +97,8 @@ std::string normaliseHost(std::string host);
 /// "/Volumes/a%20b".
 std::string encodePath(const std::string& path);
 
+struct Exchange;  // one HTTP request as sent (rest_client.cpp)
+
 class RestClient {
  public:
   explicit RestClient(ClientOptions options);
@@ -141,6 +143,10 @@ class RestClient {
   void wait(std::chrono::milliseconds d) const;
 
  private:
+  /// The one retry loop of send() and download(): 429/503 after Retry-After within the budget;
+  /// lost connections and transient gateway pages only when `idempotent`; 500 never. `presigned`:
+  /// no workspace headers and storage error mapping (download()).
+  Response retrying(Exchange& x, bool idempotent, bool presigned);
   ClientOptions options_;
 };
 
