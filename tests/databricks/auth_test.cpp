@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "../unit/test_files.hpp"
 #include "auth/config_file.hpp"
 #include "auth/unified_auth.hpp"
 #include "fake_databricks.hpp"
@@ -34,27 +35,7 @@ GetEnv envOf(std::map<std::string, std::string> vars) {
   };
 }
 
-/// A temporary directory, removed at the end of the test (stands in for $HOME).
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "auth_test_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::string p = (path_ / name).string();
-    std::ofstream(p) << text;
-    return p;
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using devkit::testing::TempDir;  // stands in for $HOME
 
 template <typename F>
 std::string authErrorOf(F&& f) {
@@ -130,7 +111,7 @@ TEST(AuthConfigFile, MalformedLinesAreErrorsWithoutEchoingTheLine) {
 
 TEST(AuthConfigFile, MissingFileIsNullopt) {
   TempDir dir;
-  EXPECT_FALSE(readConfigFile(dir.path() + "/nope").has_value());
+  EXPECT_FALSE(readConfigFile(dir.path().string() + "/nope").has_value());
   auto f = readConfigFile(dir.write("cfg", "[x]\nhost = h\n"));
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->value("x", "host"), "h");
@@ -190,18 +171,18 @@ TEST(AuthResolve, EmptyEnvironmentVariableCountsAsUnset) {
 TEST(AuthResolve, DefaultProfileReadWhenNothingElseIsSet) {
   TempDir home;
   home.write(".databrickscfg", kCfg);
-  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path()}}));
+  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path().string()}}));
   EXPECT_EQ(r.method, "pat");
   EXPECT_EQ(r.host, "https://default.cloud.databricks.com");
   EXPECT_EQ(r.token, "dapi-default");
-  EXPECT_EQ(r.origin, "profile DEFAULT of " + home.path() + "/.databrickscfg");
+  EXPECT_EQ(r.origin, "profile DEFAULT of " + home.path().string() + "/.databrickscfg");
 }
 
 TEST(AuthResolve, HostAloneSkipsTheFile) {
   TempDir home;
   home.write(".databrickscfg", kCfg);
-  ResolvedAuth r =
-      resolveAuth({}, envOf({{"HOME", home.path()}, {"DATABRICKS_HOST", "only.example.com"}}));
+  ResolvedAuth r = resolveAuth(
+      {}, envOf({{"HOME", home.path().string()}, {"DATABRICKS_HOST", "only.example.com"}}));
   EXPECT_EQ(r.host, "https://only.example.com");
   EXPECT_EQ(r.method, "");  // the DEFAULT token was not read
   EXPECT_EQ(r.token, "");
@@ -212,7 +193,7 @@ TEST(AuthResolve, AuthAttributeAloneSkipsTheFile) {
   home.write(".databrickscfg", kCfg);
   // A token with no host and no profile: the file is not read, so the host stays missing.
   std::string msg = authErrorOf([&] {
-    resolveAuth({}, envOf({{"HOME", home.path()}, {"DATABRICKS_TOKEN", "dapi-secret-x"}}));
+    resolveAuth({}, envOf({{"HOME", home.path().string()}, {"DATABRICKS_TOKEN", "dapi-secret-x"}}));
   });
   EXPECT_THAT(msg, HasSubstr("DATABRICKS_HOST"));
   EXPECT_THAT(msg, Not(HasSubstr("dapi-secret-x")));
@@ -221,8 +202,8 @@ TEST(AuthResolve, AuthAttributeAloneSkipsTheFile) {
 TEST(AuthResolve, NonAuthAttributesDoNotSkipTheFile) {
   TempDir home;
   home.write(".databrickscfg", kCfg);
-  ResolvedAuth r =
-      resolveAuth({}, envOf({{"HOME", home.path()}, {"DATABRICKS_WAREHOUSE_ID", "wh-env"}}));
+  ResolvedAuth r = resolveAuth(
+      {}, envOf({{"HOME", home.path().string()}, {"DATABRICKS_WAREHOUSE_ID", "wh-env"}}));
   EXPECT_EQ(r.method, "pat");
   EXPECT_EQ(r.token, "dapi-default");
   EXPECT_EQ(r.warehouseId, "wh-env");
@@ -263,7 +244,7 @@ TEST(AuthResolve, ExplicitProfileBeatsEnvironmentProfile) {
 TEST(AuthResolve, SettingsDefaultProfileBeatsDefaultSection) {
   TempDir home;
   home.write(".databrickscfg", std::string("[__settings__]\ndefault_profile = pat-ws\n") + kCfg);
-  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path()}}));
+  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path().string()}}));
   EXPECT_EQ(r.token, "dapi-pat-ws");
   EXPECT_EQ(r.host, "https://pat.cloud.databricks.com");
 }
@@ -272,7 +253,7 @@ TEST(AuthResolve, SettingsDefaultProfileNamingAMissingSectionIsAnError) {
   TempDir home;
   std::string cfg =
       home.write(".databrickscfg", std::string("[__settings__]\ndefault_profile = gone\n") + kCfg);
-  std::string msg = authErrorOf([&] { resolveAuth({}, envOf({{"HOME", home.path()}})); });
+  std::string msg = authErrorOf([&] { resolveAuth({}, envOf({{"HOME", home.path().string()}})); });
   EXPECT_THAT(msg, HasSubstr("profile 'gone'"));
   EXPECT_THAT(msg, HasSubstr(cfg));
 }
@@ -283,7 +264,7 @@ TEST(AuthResolve, MissingExplicitProfileIsAnError) {
   AuthAttributes explicitValues;
   explicitValues.profile = "nope";
   std::string msg = authErrorOf([&] {
-    resolveAuth(explicitValues, envOf({{"HOME", home.path()}}));
+    resolveAuth(explicitValues, envOf({{"HOME", home.path().string()}}));
   });
   EXPECT_EQ(msg, "profile 'nope' not found in " + cfg);
 }
@@ -291,15 +272,15 @@ TEST(AuthResolve, MissingExplicitProfileIsAnError) {
 TEST(AuthResolve, MissingDefaultProfileIsFine) {
   TempDir home;
   home.write(".databrickscfg", "[other]\nhost = o.example.com\ntoken = dapi-o\n");
-  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path()}}));
+  ResolvedAuth r = resolveAuth({}, envOf({{"HOME", home.path().string()}}));
   EXPECT_EQ(r.method, "");
   EXPECT_EQ(r.host, "");
 }
 
 TEST(AuthResolve, MissingFileIsFineUnlessAProfileWasRequested) {
   TempDir home;  // no .databrickscfg in it
-  EXPECT_EQ(resolveAuth({}, envOf({{"HOME", home.path()}})).method, "");
-  std::string missing = home.path() + "/missing.cfg";
+  EXPECT_EQ(resolveAuth({}, envOf({{"HOME", home.path().string()}})).method, "");
+  std::string missing = home.path().string() + "/missing.cfg";
   std::string msg = authErrorOf([&] {
     resolveAuth(
         {}, envOf({{"DATABRICKS_CONFIG_FILE", missing}, {"DATABRICKS_CONFIG_PROFILE", "prod"}}));
@@ -311,8 +292,8 @@ TEST(AuthResolve, MissingFileIsFineUnlessAProfileWasRequested) {
 TEST(AuthResolve, ConfigFileTildeExpandsToHome) {
   TempDir home;
   home.write("custom.cfg", "[DEFAULT]\nhost = t.example.com\ntoken = dapi-t\n");
-  ResolvedAuth r =
-      resolveAuth({}, envOf({{"HOME", home.path()}, {"DATABRICKS_CONFIG_FILE", "~/custom.cfg"}}));
+  ResolvedAuth r = resolveAuth(
+      {}, envOf({{"HOME", home.path().string()}, {"DATABRICKS_CONFIG_FILE", "~/custom.cfg"}}));
   EXPECT_EQ(r.host, "https://t.example.com");
   EXPECT_EQ(r.token, "dapi-t");
 }
@@ -584,7 +565,7 @@ TEST_F(AuthM2M, ProfileFromConfigFileEndToEnd) {
              "[sp]\nhost = " +
                  fake().url() + "/\nclient_id = sp-client\nclient_secret = sp-secret\n");
   ResolvedAuth r =
-      resolveAuth({}, envOf({{"HOME", home.path()}, {"DATABRICKS_CONFIG_PROFILE", "sp"}}));
+      resolveAuth({}, envOf({{"HOME", home.path().string()}, {"DATABRICKS_CONFIG_PROFILE", "sp"}}));
   EXPECT_EQ(r.method, "oauth-m2m");
   EXPECT_EQ(r.host, fake().url());
   auto ts = tokenSourceFor(r, "ua", std::chrono::seconds(10));

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "../unit/test_files.hpp"
 #include "compute/execution.hpp"
 #include "fake_databricks.hpp"
 #include "tool_harness.hpp"
@@ -46,16 +47,7 @@ class CancelFlag {
 
 class ComputeToolsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fake().reset();
-    char dir[] = "/tmp/compute-tools-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    project_ = dir;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(project_, ec);
-  }
+  void SetUp() override { fake().reset(); }
 
   static FakeDatabricks& fake() { return FakeDatabricks::shared(); }
   /// A caller e-mail no earlier test used. The plugin's context cache is process-wide and keyed
@@ -85,7 +77,8 @@ class ComputeToolsTest : public ::testing::Test {
     return text.find(part) != std::string::npos;
   }
 
-  fs::path project_;
+  devkit::testing::TempDir dir_;
+  const fs::path project_ = dir_.path();
 };
 
 TEST_F(ComputeToolsTest, ListClustersHidesJobClustersAndPutsRunningFirst) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "../unit/test_files.hpp"
 #include "fake_databricks.hpp"
 #include "files/remote_files.hpp"
 #include "tool_harness.hpp"
@@ -41,16 +42,7 @@ std::string base64(const std::string& in) {
 
 class FileToolsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fake().reset();
-    char dir[] = "/tmp/file-tools-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    project_ = dir;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(project_, ec);
-  }
+  void SetUp() override { fake().reset(); }
 
   static FakeDatabricks& fake() { return FakeDatabricks::shared(); }
   json ctx() const { return ToolHarness::context("", project_.string()); }
@@ -66,7 +58,8 @@ class FileToolsTest : public ::testing::Test {
     return fake().callsTo(method, prefix);
   }
 
-  fs::path project_;
+  devkit::testing::TempDir dir_;
+  const fs::path project_ = dir_.path();
 };
 
 TEST_F(FileToolsTest, UploadFileToWorkspaceImportsAutoAndCreatesParents) {

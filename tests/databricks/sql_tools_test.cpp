@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../unit/test_files.hpp"
 #include "fake_databricks.hpp"
 #include "tool_harness.hpp"
 
@@ -18,22 +19,7 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/sql-tools-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using devkit::testing::TempDir;
 
 class SqlTools : public ::testing::Test {
  protected:
@@ -340,7 +326,7 @@ TEST_F(SqlTools, AutoWithALargeRowLimitRunsTheStatementOnceWithExternalLinks) {
   fake().scriptSql({{"match", "FROM big"}, {"generate_rows", 30000}});
   ToolHarness h(fake().url(), {{"warehouse_id", "wh-shared"}});
   const auto r = h.call("execute_sql", {{"query", "SELECT * FROM big"}, {"row_limit", 50000}},
-                        ToolHarness::context("", project.path()));
+                        ToolHarness::context("", project.path().string()));
   ASSERT_FALSE(r.isError) << r.text;
   EXPECT_EQ(r.structured["row_count"], 30000);
   std::vector<json> posts;
@@ -354,7 +340,7 @@ TEST_F(SqlTools, AutoWithALargeRowLimitRunsTheStatementOnceWithExternalLinks) {
   // The default row_limit (1000) stays INLINE.
   fake().clearCalls();
   const auto small = h.call("execute_sql", {{"query", "SELECT * FROM big"}},
-                            ToolHarness::context("", project.path()));
+                            ToolHarness::context("", project.path().string()));
   ASSERT_FALSE(small.isError) << small.text;
   for (const auto& c : fake().calls()) {
     if (c["method"] == "POST" && c["path"] == "/api/2.0/sql/statements") {
@@ -370,7 +356,7 @@ TEST_F(SqlTools, LargeInlineResultIsSavedAsCsvInTheProject) {
   const auto r =
       h.call("execute_sql",
              {{"query", "SELECT * FROM big"}, {"row_limit", 100000}, {"disposition", "INLINE"}},
-             ToolHarness::context("", project.path()));
+             ToolHarness::context("", project.path().string()));
   ASSERT_FALSE(r.isError) << r.text;
   EXPECT_EQ(r.structured["row_count"], 25000);
   EXPECT_EQ(r.structured["truncated"], true);
@@ -382,7 +368,7 @@ TEST_F(SqlTools, LargeInlineResultIsSavedAsCsvInTheProject) {
   const std::string saved = r.structured["saved_to"];
   EXPECT_THAT(saved, HasSubstr(".devkit/results/execute_sql-"));
   EXPECT_THAT(r.text, HasSubstr(saved));
-  std::ifstream in(std::filesystem::path(project.path()) / saved);
+  std::ifstream in(project.path() / saved);
   std::string line;
   size_t lines = 0;
   std::string first, last;
@@ -408,7 +394,7 @@ TEST_F(SqlTools, ExternalLinksAreDownloadedWithoutTheTokenAndStreamedToTheFile) 
                          {"row_limit", 100000},
                          {"disposition", "EXTERNAL_LINKS"},
                          {"format", "json"}},
-                        ToolHarness::context("", project.path()));
+                        ToolHarness::context("", project.path().string()));
   ASSERT_FALSE(r.isError) << r.text;
   EXPECT_EQ(r.structured["row_count"], 90000);
   EXPECT_EQ(fake().statements().at(0)["disposition"], "EXTERNAL_LINKS");
@@ -418,8 +404,7 @@ TEST_F(SqlTools, ExternalLinksAreDownloadedWithoutTheTokenAndStreamedToTheFile) 
     EXPECT_EQ(d["had_authorization"], false);
     EXPECT_EQ(d["had_signature"], true);
   }
-  std::ifstream in(std::filesystem::path(project.path()) /
-                   r.structured["saved_to"].get<std::string>());
+  std::ifstream in(project.path() / r.structured["saved_to"].get<std::string>());
   size_t lines = 0;
   std::string line;
   while (std::getline(in, line)) ++lines;
